@@ -1,0 +1,100 @@
+"""Mechanism 1, arrival: local QI tasks arise in units; national bodies issue initiatives.
+
+Local tasks arise at ``local_task_rate`` per 100 staff per year, in a random unit, carrying that unit's
+aim. Each national body issues initiatives to each hospital at ``initiative_rate`` per year; an
+initiative carries its body's aim, is owned by the chief executive and, while active, takes
+``reporting_load`` of every staff member's QI capacity (McKee et al. 2013: "too many initiatives
+coming down ... and then you have to report in different ways on the same thing"). With low
+``national_coherence`` the bodies' aims differ, so different initiatives push different aims on the
+same staff.
+
+A task crosses ``1 + Binomial(3, task_complexity)`` adjacent units (an initiative one more, at most
+the hospital's units); its effort and value grow with the units it crosses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import constants as C
+from .state import Organisation
+
+WEEKS_PER_YEAR = 52.0
+ARRIVAL_COLUMNS = ("arrived_local", "arrived_national", "crowded_out")
+
+
+def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np.ndarray:
+    """Add this week's new tasks to free slots; return per-hospital counts (H x 3).
+
+    Columns: local tasks arrived, national initiatives arrived, arrivals crowded out because the
+    hospital's task pool was full.
+    """
+    hosp, tasks, units = org.hospitals, org.tasks, org.units
+    H = hosp.staff_start.shape[0]
+    size = (hosp.staff_end - hosp.staff_start).astype(np.float64)
+    n_local = rng.poisson(params.local_task_rate * size / 100.0 / WEEKS_PER_YEAR)
+    B = org.body_aims.shape[0]
+    n_nat = rng.poisson(params.initiative_rate / WEEKS_PER_YEAR, (H, B)) if B else np.zeros((H, 0), int)
+    counts = np.zeros((H, len(ARRIVAL_COLUMNS)))
+    counts[:, 0] = n_local
+    counts[:, 1] = n_nat.sum(axis=1)
+    total = int(n_local.sum() + n_nat.sum())
+    if total == 0:
+        return counts
+    # one row per new task, hospitals in order, local tasks first, then bodies in order
+    h_of = np.concatenate([np.repeat(np.arange(H), n_local), np.repeat(np.arange(H), n_nat.sum(axis=1))])
+    kind = np.concatenate([np.full(n_local.sum(), C.LOCAL), np.full(n_nat.sum(), C.NATIONAL)])
+    body = np.concatenate([np.full(n_local.sum(), -1),
+                           np.repeat(np.tile(np.arange(B), H), n_nat.ravel())])
+    order = np.argsort(h_of, kind="stable")
+    h_of, kind, body = h_of[order], kind[order], body[order]
+    U = hosp.n_units[h_of]
+    unit_lo = rng.integers(0, U)
+    width = 1 + rng.binomial(3, params.task_complexity, total) + (kind == C.NATIONAL)
+    width = np.minimum(width, U)
+    local_aim = units.aim[hosp.unit_start[h_of] + unit_lo] + rng.normal(0.0, 0.2, total)
+    aim = np.where(kind == C.NATIONAL, org.body_aims[np.maximum(body, 0)] if B else 0.0, local_aim)
+    owner = np.where(kind == C.NATIONAL, hosp.executive[h_of],
+                     units.manager[hosp.unit_start[h_of] + unit_lo])
+    value = np.where(kind == C.NATIONAL, C.NATIONAL_VALUE, C.LOCAL_VALUE) * width
+
+    slots = _free_slots(tasks.status, hosp.task_start, hosp.task_end, h_of)
+    ok = slots >= 0
+    np.add.at(counts[:, 2], h_of[~ok], 1)
+    s = slots[ok]
+    tasks.status[s] = C.ACTIVE
+    tasks.kind[s] = kind[ok]
+    tasks.body[s] = body[ok]
+    tasks.unit_lo[s] = unit_lo[ok]
+    tasks.width[s] = width[ok]
+    tasks.owner[s] = owner[ok]
+    tasks.aim[s] = np.angle(np.exp(1j * aim[ok]))
+    tasks.required[s] = C.EFFORT_PER_UNIT * width[ok]
+    tasks.value[s] = value[ok]
+    for arr in (tasks.progress, tasks.last_dp, tasks.consolidation, tasks.negotiated, tasks.alignment,
+                tasks.effort):
+        arr[s] = 0.0
+    for arr in (tasks.age, tasks.vacuum_run, tasks.conflict_run):
+        arr[s] = 0
+    tasks.conflict[s] = False
+    tasks.leaders[s] = -1
+    tasks.broker[s] = -1
+    tasks.created[s] = tick
+    tasks.ended[s] = -1
+    return counts
+
+
+def _free_slots(status, task_start, task_end, h_of) -> np.ndarray:
+    """For each new task (hospitals ascending), the lowest free slot of its hospital, or -1."""
+    out = np.full(h_of.shape[0], -1, np.int64)
+    start = 0
+    while start < h_of.shape[0]:
+        h = h_of[start]
+        stop = start
+        while stop < h_of.shape[0] and h_of[stop] == h:
+            stop += 1
+        free = task_start[h] + np.flatnonzero(status[task_start[h]:task_end[h]] != C.ACTIVE)
+        k = min(stop - start, free.size)
+        out[start:start + k] = free[:k]
+        start = stop
+    return out

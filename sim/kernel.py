@@ -1,0 +1,409 @@
+"""The interaction kernel in numba: claiming, granting, direction, influence, effort and progress.
+
+This is the fast implementation of mechanisms 2-5, 7 and 9 of the model brief for every active task
+and every staff member it touches, each week. It works only on the arrays of
+:mod:`sim.kernel_data` (no Python objects in the loops) and is compiled with ``cache=True``.
+
+The rules are documented once, in :mod:`sim.reference`, whose plain-Python implementation is written
+to be read; this module follows it statement by statement (same order of operations, same random
+numbers), and ``tests/test_kernel_equivalence.py`` holds the two to identical results.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from . import constants as C
+from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_DROP, U_NEGOTIATE,
+                          KernelInputs)
+
+_ACTIVE = C.ACTIVE
+_L = C.MAX_LEADERS
+_R_ACTIVE, _R_VACUUM, _R_CONFLICT = REC["active_tasks"], REC["vacuum_tasks"], REC["conflict_tasks"]
+_R_DIRECTED, _R_EFFORT, _R_ALIGNED = REC["directed_tasks"], REC["effort"], REC["aligned_effort"]
+_R_COMPLETED, _R_FVAC, _R_FCON = REC["completed"], REC["failed_vacuum"], REC["failed_conflict"]
+_R_ABANDONED, _R_GAIN = REC["abandoned"], REC["gain"]
+_R_GRANTED, _R_REJECTED = REC["claims_granted"], REC["claims_rejected"]
+_R_ASSIGNED, _R_NEGOTIATED = REC["assigned"], REC["negotiated"]
+_LEADER_PULL = 0.1   # weight of a led task's aim in its leader's aim drift (see reference)
+
+jit = numba.njit(cache=True, nogil=True)
+
+
+@jit
+def _grant(st, i, m):
+    return (1.0 - m) * st.authority[i] + m * st.standing[i]
+
+
+@jit
+def _is_leader(ta, t, i):
+    for k in range(_L):
+        if ta.leaders[t, k] == i:
+            return True
+    return False
+
+
+@jit
+def _free(st, ta, t, i):
+    return st.lead_count[i] < st.max_leads[i] and not _is_leader(ta, t, i)
+
+
+@jit
+def _n_leaders(ta, t):
+    n = 0
+    for k in range(_L):
+        if ta.leaders[t, k] >= 0:
+            n += 1
+    return n
+
+
+@jit
+def _add_leader(st, ta, t, i):
+    for k in range(_L):
+        if ta.leaders[t, k] < 0:
+            ta.leaders[t, k] = i
+            st.lead_count[i] += 1
+            return
+
+
+@jit
+def _tied(net, i, j):
+    lo = net.ptr[i]
+    hi = net.ptr[i + 1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        v = net.idx[mid]
+        if v == j:
+            return True
+        if v < j:
+            lo = mid + 1
+        else:
+            hi = mid
+    return False
+
+
+@jit
+def _reach(st, ta, t, i, u0, U):
+    """(authority reach, credibility reach) of task t's leaders on person i; (1, 1) for a leader."""
+    auth = 0.0
+    cred = 0.0
+    ri = st.unit[i] - u0
+    for k in range(_L):
+        l = ta.leaders[t, k]
+        if l < 0:
+            continue
+        if l == i:
+            return 1.0, 1.0
+        if (ri - st.scope_lo[l]) % U < st.scope_n[l]:
+            a = st.authority[l]
+        else:
+            a = st.authority[l] * C.CROSS_UNIT_REACH
+        if st.unit[l] == st.unit[i]:
+            c = st.credibility[l]
+        else:
+            c = st.credibility[l] * C.CROSS_UNIT_REACH
+        if a > auth:
+            auth = a
+        if c > cred:
+            cred = c
+    return auth, cred
+
+
+@jit
+def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
+    """Phase 1 for one task: brokering, retention, assignment, negotiation, claims, direction."""
+    m = ho.mix[h]
+    S = ho.support[h]
+    theta = cfg.grant_threshold
+    u0 = ho.unit_start[h]
+    U = ho.n_units[h]
+    # a coordinator takes the task on if one has room
+    if ta.broker[t] < 0:
+        best = -1
+        best_load = cfg.coordinator_span
+        for j in range(ho.coord_start[h], ho.coord_start[h + 1]):
+            c = ho.coordinators[j]
+            if st.broker_load[c] < best_load:
+                best = c
+                best_load = st.broker_load[c]
+        if best >= 0:
+            ta.broker[t] = best
+            st.broker_load[best] += 1
+    brokered = ta.broker[t] >= 0
+    changed = False
+    # leaders who are no longer granted enough, or step down
+    for k in range(_L):
+        l = ta.leaders[t, k]
+        if l < 0:
+            continue
+        drop = C.DROP_RATE * (1.0 - st.motivation[l]) * (1.0 - ta.consolidation[t])
+        if _grant(st, l, m) < theta or u[t, U_DROP + k] < drop:
+            ta.leaders[t, k] = -1
+            st.lead_count[l] -= 1
+            changed = True
+    nl = _n_leaders(ta, t)
+    # concentrated leadership assigns the task to its positional owner (or highest authority)
+    if nl == 0 and u[t, U_ASSIGN] < 1.0 - m:
+        best = -1
+        o = ta.owner[t]
+        if st.authority[o] > 0.0 and _free(st, ta, t, o):
+            best = o
+        else:
+            best_a = 0.0
+            for k in range(ta.width[t]):
+                unit = u0 + (ta.unit_lo[t] + k) % U
+                for i in range(un.staff_start[unit], un.staff_end[unit]):
+                    if st.authority[i] > best_a and _free(st, ta, t, i):
+                        best = i
+                        best_a = st.authority[i]
+        if best >= 0 and _grant(st, best, m) >= theta:
+            _add_leader(st, ta, t, best)
+            rec[h, _R_ASSIGNED] += 1.0
+            changed = True
+            nl += 1
+    # a brokering coordinator negotiates who leads
+    if nl == 0 and brokered and u[t, U_NEGOTIATE] < st.motivation[ta.broker[t]]:
+        best = -1
+        best_g = theta
+        b = ta.broker[t]
+        if _free(st, ta, t, b) and _grant(st, b, m) >= best_g:
+            best = b
+            best_g = _grant(st, b, m)
+        for k in range(ta.width[t]):
+            unit = u0 + (ta.unit_lo[t] + k) % U
+            for i in range(un.staff_start[unit], un.staff_end[unit]):
+                if _free(st, ta, t, i):
+                    g = _grant(st, i, m)
+                    if g > best_g or (g == best_g and best < 0):
+                        best = i
+                        best_g = g
+        if best >= 0:
+            _add_leader(st, ta, t, best)
+            rec[h, _R_NEGOTIATED] += 1.0
+            changed = True
+            nl += 1
+    # emergent claims, damped by diffusion of responsibility
+    if nl < _L:
+        total = 0.0
+        n_could = 0
+        for k in range(ta.width[t]):
+            unit = u0 + (ta.unit_lo[t] + k) % U
+            for i in range(un.staff_start[unit], un.staff_end[unit]):
+                if _free(st, ta, t, i):
+                    a = st.authority[i]
+                    total += st.motivation[i] * ((1.0 - m) * a + m * st.expertise[i]) * (a + (1.0 - a) * S)
+                    if _grant(st, i, m) >= theta:
+                        n_could += 1
+        extra = n_could - 1 if n_could > 1 else 0
+        felt = 1.0 / (1.0 + cfg.diffusion * extra * (1.0 - ta.consolidation[t]))
+        damping = 1.0
+        for _ in range(nl):
+            damping *= C.JOIN_DAMPING
+        hazard = C.CLAIM_RATE * felt * total * damping
+        if total > 0.0 and u[t, U_CLAIM] < 1.0 - math.exp(-hazard):
+            target = u[t, U_CLAIMANT] * total
+            acc = 0.0
+            pick = -1
+            for k in range(ta.width[t]):
+                unit = u0 + (ta.unit_lo[t] + k) % U
+                for i in range(un.staff_start[unit], un.staff_end[unit]):
+                    if pick < 0 and _free(st, ta, t, i):
+                        a = st.authority[i]
+                        c = st.motivation[i] * ((1.0 - m) * a + m * st.expertise[i]) * (a + (1.0 - a) * S)
+                        if c > 0.0:
+                            acc += c
+                            if acc >= target:
+                                pick = i
+            if pick >= 0:
+                if _grant(st, pick, m) >= theta:
+                    _add_leader(st, ta, t, pick)
+                    rec[h, _R_GRANTED] += 1.0
+                    changed = True
+                    nl += 1
+                else:
+                    rec[h, _R_REJECTED] += 1.0
+    # direction and alignment
+    sw = 0.0
+    sc = 0.0
+    ss = 0.0
+    for k in range(_L):
+        l = ta.leaders[t, k]
+        if l >= 0:
+            w = _grant(st, l, m)
+            sw += w
+            sc += w * st.cos_aim[l]
+            ss += w * st.sin_aim[l]
+    alignment = 0.0
+    conflict = False
+    dcos = 0.0
+    dsin = 0.0
+    if nl >= 1:
+        norm = math.sqrt(sc * sc + ss * ss)
+        R = norm / sw if sw > 0.0 else 1.0
+        pairs = 0
+        tie_sum = 0.0
+        for k1 in range(_L):
+            l1 = ta.leaders[t, k1]
+            if l1 < 0:
+                continue
+            for k2 in range(k1 + 1, _L):
+                l2 = ta.leaders[t, k2]
+                if l2 < 0:
+                    continue
+                pairs += 1
+                if _tied(net, l1, l2):
+                    tie_sum += st.embeddedness[l1] * st.embeddedness[l2]
+        tie_frac = tie_sum / pairs if pairs > 0 else 0.0
+        closure = max(ta.negotiated[t], C.TIE_ALIGNMENT * tie_frac)
+        cohesion = R + (1.0 - R) * closure
+        if norm > 0.0:
+            dcos = sc / norm
+            dsin = ss / norm
+        else:
+            dcos = ta.cos_aim[t]
+            dsin = ta.sin_aim[t]
+        fit = 0.5 * (1.0 + dcos * ta.cos_aim[t] + dsin * ta.sin_aim[t])
+        alignment = cohesion * (0.5 + 0.5 * fit)
+        conflict = nl >= 2 and cohesion < C.CONFLICT_THRESHOLD
+    if brokered:
+        ta.negotiated[t] += C.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
+    ta.alignment[t] = alignment
+    ta.conflict[t] = conflict
+    ta.dir_cos[t] = dcos
+    ta.dir_sin[t] = dsin
+    ta.changed[t] = changed
+
+
+@jit
+def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
+    rec = out.record
+    u0 = ho.unit_start[h]
+    U = ho.n_units[h]
+    t0 = ho.task_start[h]
+    t1 = ho.task_end[h]
+    # phase 1: who leads, and with what direction
+    for t in range(t0, t1):
+        if ta.status[t] == _ACTIVE:
+            _emerge(h, t, st, un, ho, net, ta, cfg, u, rec)
+    # phase 2: demand on each person = sum of the influence of every led task that reaches them
+    for t in range(t0, t1):
+        if ta.status[t] != _ACTIVE or _n_leaders(ta, t) == 0:
+            continue
+        for k in range(ta.width[t]):
+            unit = u0 + (ta.unit_lo[t] + k) % U
+            for i in range(un.staff_start[unit], un.staff_end[unit]):
+                a, c = _reach(st, ta, t, i, u0, U)
+                out.demand[i] += 0.5 * (a + c)
+    # phase 3: effort, split by influence and scaled by motivation (in the budget)
+    for t in range(t0, t1):
+        if ta.status[t] != _ACTIVE:
+            continue
+        E = 0.0
+        if _n_leaders(ta, t) > 0:
+            dcos = ta.dir_cos[t]
+            dsin = ta.dir_sin[t]
+            conflict = 1.0 if ta.conflict[t] else 0.0
+            for k in range(ta.width[t]):
+                unit = u0 + (ta.unit_lo[t] + k) % U
+                for i in range(un.staff_start[unit], un.staff_end[unit]):
+                    a, c = _reach(st, ta, t, i, u0, U)
+                    share = 0.5 * (a + c) / (C.ROUTINE_PULL + out.demand[i])
+                    agree = 0.5 * (1.0 + st.cos_aim[i] * dcos + st.sin_aim[i] * dsin)
+                    e = st.budget[i] * share * (0.5 + 0.5 * agree)
+                    E += e
+                    out.share[i] += share
+                    out.seen_progress[i] += share * ta.last_dp[t]
+                    out.seen_conflict[i] += share * conflict
+                    out.supportive[i] += share * c
+                    out.pull_cos[i] += e * dcos
+                    out.pull_sin[i] += e * dsin
+                    out.effort_given[i] += e
+            for k in range(_L):
+                l = ta.leaders[t, k]
+                if l >= 0:
+                    out.pull_cos[l] += _LEADER_PULL * ta.cos_aim[t]
+                    out.pull_sin[l] += _LEADER_PULL * ta.sin_aim[t]
+        ta.effort[t] = E
+    # phase 4: progress, consolidation, failure and completion
+    S = ho.support[h]
+    gate = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * S
+    for t in range(t0, t1):
+        if ta.status[t] != _ACTIVE:
+            continue
+        nl = _n_leaders(ta, t)
+        brokered = ta.broker[t] >= 0
+        E = ta.effort[t]
+        if nl > 0:
+            cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
+            overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
+            dp = E * ta.alignment[t] * gate / (ta.required[t] * overhead)
+            ta.progress[t] += dp
+            ta.last_dp[t] = dp
+            ta.vacuum_run[t] = 0
+            if ta.conflict[t]:
+                ta.conflict_run[t] += 1
+                rec[h, _R_CONFLICT] += 1.0
+            else:
+                ta.conflict_run[t] = 0
+                rec[h, _R_DIRECTED] += 1.0
+            formal = False
+            for k in range(_L):
+                l = ta.leaders[t, k]
+                if l >= 0:
+                    st.leader_weeks[l] += 1.0
+                    rec[h, REC_LEADERS + st.category[l]] += 1.0
+                    if st.category[l] == C.LEAD_MANAGER or st.category[l] == C.LEAD_HYBRID:
+                        formal = True
+            if not ta.changed[t]:
+                w = 0.4 + (0.3 if formal else 0.0) + (0.3 if brokered else 0.0)
+                ta.consolidation[t] += ho.consolidation_rate[h] * w * (1.0 - ta.consolidation[t])
+        else:
+            ta.last_dp[t] = 0.0
+            ta.vacuum_run[t] += 1
+            ta.conflict_run[t] = 0
+            rec[h, _R_VACUUM] += 1.0
+        rec[h, _R_ACTIVE] += 1.0
+        rec[h, _R_EFFORT] += E
+        rec[h, _R_ALIGNED] += E * ta.alignment[t]
+        ta.age[t] += 1
+        end = 0
+        if ta.progress[t] >= 1.0:
+            ta.progress[t] = 1.0
+            end = C.COMPLETED
+            held = ta.consolidation[t] * ta.value[t]
+            ho.gain_held[h] += held
+            ho.gain_fragile[h] += ta.value[t] - held
+            rec[h, _R_COMPLETED] += 1.0
+            rec[h, _R_GAIN] += ta.value[t]
+        elif ta.vacuum_run[t] >= cfg.vacuum_patience:
+            end = C.FAILED_VACUUM
+            rec[h, _R_FVAC] += 1.0
+        elif ta.conflict_run[t] >= cfg.conflict_patience:
+            end = C.FAILED_CONFLICT
+            rec[h, _R_FCON] += 1.0
+        elif ta.age[t] >= cfg.task_deadline:
+            end = C.ABANDONED
+            rec[h, _R_ABANDONED] += 1.0
+        if end != 0:
+            ta.status[t] = end
+            ta.ended[t] = tick
+            for k in range(_L):
+                l = ta.leaders[t, k]
+                if l >= 0:
+                    st.lead_count[l] -= 1
+            if brokered:
+                st.broker_load[ta.broker[t]] -= 1
+
+
+@jit
+def _week(tick, st, un, ho, net, ta, cfg, u, out):
+    for h in range(ho.unit_start.shape[0]):
+        _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out)
+
+
+def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:
+    """Run one week of the kernel over every hospital (numba). Writes into ``k`` in place."""
+    _week(tick, k.staff, k.units, k.hospitals, k.network, k.tasks, k.config, uniforms, k.out)

@@ -1,0 +1,142 @@
+"""Outcomes of a run (model brief section 5), each defined exactly.
+
+The model records, for every week and hospital, the columns of :data:`TIMESERIES_COLUMNS`
+(:data:`sim.kernel_data.RECORD_COLUMNS` plus arrivals, motivation, reporting load and the gain still
+in place). Summary outcomes are ratios of sums over weeks (and hospitals) of those records:
+
+=============================  ===================================================================
+``improvement``                gain from tasks completed, per hospital per year
+                               (sum of ``gain`` / (hospitals * weeks / 52))
+``sustained_improvement``      gain still in place at the horizon, mean per hospital
+                               (held + fragile gain after decay, last week)
+``nobody_in_charge_rate``      tasks failed for lack of a leader / tasks ended
+``conflict_failure_rate``      tasks failed for conflict (mixed messages) / tasks ended
+``completion_rate``            tasks completed / tasks ended
+``abandonment_rate``           tasks abandoned at the deadline / tasks ended
+``vacuum_exposure``            active task-weeks with no legitimate leader / active task-weeks
+``conflict_exposure``          active task-weeks with divergent leaders / active task-weeks
+``direction_share``            active task-weeks with coherent direction (led, no conflict) /
+                               active task-weeks (Drath et al. 2008: direction)
+``mean_alignment``             effort-weighted mean alignment of direction (alignment)
+``mean_motivation``            mean over weeks of staff's mean motivation (commitment)
+``leadership_share_<role>``    leader-weeks held by managers, clinicians (not hybrid), hybrid
+                               clinician-managers, coordinators / all leader-weeks
+``leadership_gini``            Gini coefficient of accumulated leader-weeks across staff posts
+                               (0 everyone leads equally, near 1 a few lead everything)
+``tasks_ended``                tasks ended (completed, failed or abandoned) in the run
+=============================  ===================================================================
+
+A ratio whose denominator is zero (e.g. no task ended) is reported as 0, and ``tasks_ended`` and
+``active_task_weeks`` say how much each ratio rests on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import constants as C
+from .arrival import ARRIVAL_COLUMNS
+from .kernel_data import RECORD_COLUMNS
+
+HOSPITAL_STATE_COLUMNS = ("mean_motivation", "reporting_load", "sustained_gain")
+TIMESERIES_COLUMNS = RECORD_COLUMNS + ARRIVAL_COLUMNS + HOSPITAL_STATE_COLUMNS
+COL = {name: k for k, name in enumerate(TIMESERIES_COLUMNS)}
+LEADER_COLUMNS = tuple(f"leaders_{n}" for n in C.LEAD_CATEGORY_NAMES)
+
+SUMMARY_OUTCOMES = (
+    "improvement", "sustained_improvement", "nobody_in_charge_rate", "conflict_failure_rate",
+    "completion_rate", "abandonment_rate", "vacuum_exposure", "conflict_exposure",
+    "direction_share", "mean_alignment", "mean_motivation",
+    *(f"leadership_share_{n}" for n in C.LEAD_CATEGORY_NAMES),
+    "leadership_gini", "tasks_ended", "active_task_weeks",
+)
+
+
+def _ratio(num, den):
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 when all are equal or all zero)."""
+    x = np.sort(np.asarray(values, dtype=np.float64))
+    n = x.size
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2.0 * np.sum(ranks * x) / (n * total)) - (n + 1.0) / n)
+
+
+def summarise(records: np.ndarray, weeks: int | None = None) -> dict[str, np.ndarray]:
+    """Outcomes per hospital from ``records`` (weeks x hospitals x TIMESERIES_COLUMNS).
+
+    Returns a mapping from outcome name to an array over hospitals; sum the inputs over hospitals
+    first (``records.sum(axis=1, keepdims=True)``) for system-wide values. Gini and motivation
+    need staff data and are added by :func:`summary`.
+    """
+    weeks = records.shape[0] if weeks is None else weeks
+    tot = records.sum(axis=0)  # hospitals x columns
+
+    def c(name):
+        return tot[:, COL[name]]
+
+    ended = c("completed") + c("failed_vacuum") + c("failed_conflict") + c("abandoned")
+    active = c("active_tasks")
+    leaders = sum(c(n) for n in LEADER_COLUMNS)
+    years = max(weeks, 1) / 52.0
+    out = {
+        "improvement": c("gain") / years,
+        "sustained_improvement": records[-1, :, COL["sustained_gain"]] if weeks else np.zeros(tot.shape[0]),
+        "nobody_in_charge_rate": _ratio(c("failed_vacuum"), ended),
+        "conflict_failure_rate": _ratio(c("failed_conflict"), ended),
+        "completion_rate": _ratio(c("completed"), ended),
+        "abandonment_rate": _ratio(c("abandoned"), ended),
+        "vacuum_exposure": _ratio(c("vacuum_tasks"), active),
+        "conflict_exposure": _ratio(c("conflict_tasks"), active),
+        "direction_share": _ratio(c("directed_tasks"), active),
+        "mean_alignment": _ratio(c("aligned_effort"), c("effort")),
+        "mean_motivation": c("mean_motivation") / max(weeks, 1),
+        "tasks_ended": ended,
+        "active_task_weeks": active,
+    }
+    for name, col in zip(C.LEAD_CATEGORY_NAMES, LEADER_COLUMNS):
+        out[f"leadership_share_{name}"] = _ratio(c(col), leaders)
+    return out
+
+
+def summary(records: np.ndarray, staff_per_hospital: np.ndarray, leader_weeks: np.ndarray,
+            staff_hospital: np.ndarray) -> tuple[dict[str, float], pd.DataFrame]:
+    """System-wide summary outcomes and a per-hospital table.
+
+    The system-wide improvement and sustained improvement are means per hospital; rates and shares
+    pool all hospitals' tasks; mean motivation weights hospitals by staff.
+    """
+    weeks, H, _ = records.shape
+    per_h = summarise(records)
+    per_h["leadership_gini"] = np.array([gini(leader_weeks[staff_hospital == h]) for h in range(H)])
+    hospitals = pd.DataFrame({"hospital": np.arange(H), **per_h})
+    hospitals = hospitals[["hospital", *SUMMARY_OUTCOMES]]
+
+    pooled = records.sum(axis=1, keepdims=True)
+    pooled[:, :, COL["mean_motivation"]] = (
+        records[:, :, COL["mean_motivation"]] @ staff_per_hospital / staff_per_hospital.sum())[:, None]
+    system = {k: float(v[0]) for k, v in summarise(pooled).items()}
+    system["improvement"] /= H
+    system["sustained_improvement"] /= H
+    system["leadership_gini"] = gini(leader_weeks)
+    return {k: system[k] for k in SUMMARY_OUTCOMES}, hospitals
+
+
+def timeseries_frame(records: np.ndarray) -> pd.DataFrame:
+    """Tidy time series: one row per week and hospital, one column per recorded quantity."""
+    weeks, H, K = records.shape
+    frame = pd.DataFrame(records.reshape(weeks * H, K), columns=list(TIMESERIES_COLUMNS))
+    frame.insert(0, "hospital", np.tile(np.arange(H), weeks))
+    frame.insert(0, "tick", np.repeat(np.arange(1, weeks + 1), H))
+    counts = [c for c in TIMESERIES_COLUMNS if c not in ("effort", "aligned_effort", "gain",
+                                                           *HOSPITAL_STATE_COLUMNS)]
+    frame[counts] = frame[counts].astype(np.int64)
+    return frame

@@ -1,0 +1,404 @@
+"""The interaction kernel in plain Python: the rules of one week, written to be read.
+
+This is the reference implementation of mechanisms 2-5, 7 and 9 of the model brief. The numba
+kernel (:mod:`sim.kernel`) implements the same rules in the same order with the same random numbers,
+and the tests hold the two to identical results. Read this module to audit the model; ``docs/ODD.md``
+gives the same rules in prose with their sources.
+
+A week is processed hospital by hospital (staff only work on their own hospital's tasks), in four
+phases over that hospital's active tasks (in slot order):
+
+1. **Leadership emergence** (DeRue & Ashford 2010, claiming and granting; McKee et al. 2013). For each
+   task: a coordinator with room takes it on as broker; leaders who are no longer granted enough, or
+   who step down, leave; a leaderless task is *assigned* to its positional owner with probability
+   ``1 - leadership_mix``; a brokering coordinator may *negotiate* who leads; and someone may *claim*
+   it, with a hazard damped by the diffusion of responsibility (Darley & Latane 1968). A claimant
+   becomes a legitimate leader when the grant score others give them reaches ``grant_threshold``.
+   The grant score blends positional authority with expertise, credibility and relationships:
+   ``grant = (1 - mix) * authority + mix * standing``.
+2. **Demand**: every led task's influence on each person it reaches is added up.
+3. **Effort**: each person splits their QI budget (capacity after reporting load, times motivation)
+   across tasks by the influence each exerts, against the pull of routine work.
+4. **Progress, consolidation, failure**: effort becomes progress, scaled by the alignment of the
+   task's direction, its complexity (units crossed) and the hospital's management support (a gate).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import constants as C
+from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_DROP, U_NEGOTIATE,
+                          KernelInputs)
+
+LEADER_PULL = 0.1   # weight of a led task's aim in its leader's aim drift (accountability)
+
+
+def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:
+    """Run one week over every hospital (plain Python). Writes into ``k`` in place."""
+    for h in range(len(k.hospitals.unit_start)):
+        hospital_week(h, tick, k, uniforms)
+
+
+def hospital_week(h: int, tick: int, k: KernelInputs, u: np.ndarray) -> None:
+    """The four phases of one week for hospital ``h``."""
+    tasks = k.tasks
+    active = [t for t in range(k.hospitals.task_start[h], k.hospitals.task_end[h])
+              if tasks.status[t] == C.ACTIVE]
+    for t in active:
+        leadership_emergence(h, t, k, u)
+    for t in active:
+        if number_of_leaders(k, t) > 0:
+            for i in staff_reached(k, h, t):
+                authority_reach, credibility_reach = reach(k, h, t, i)
+                k.out.demand[i] += 0.5 * (authority_reach + credibility_reach)
+    for t in active:
+        tasks.effort[t] = effort_on(k, h, t)
+    for t in active:
+        progress_and_fate(k, h, t, tick)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def grant_score(k: KernelInputs, i: int, mix: float) -> float:
+    """What others grant person i: positional authority blended with standing by the mix.
+
+    Standing = 0.4 expertise + 0.4 credibility (scaled by embeddedness) + 0.2 relational capital.
+    """
+    return (1.0 - mix) * k.staff.authority[i] + mix * k.staff.standing[i]
+
+
+def leaders_of(k: KernelInputs, t: int) -> list[int]:
+    return [int(l) for l in k.tasks.leaders[t] if l >= 0]
+
+
+def number_of_leaders(k: KernelInputs, t: int) -> int:
+    return len(leaders_of(k, t))
+
+
+def can_take_on(k: KernelInputs, t: int, i: int) -> bool:
+    """Person i has room to lead another task and does not lead task t already."""
+    return k.staff.lead_count[i] < k.staff.max_leads[i] and i not in leaders_of(k, t)
+
+
+def add_leader(k: KernelInputs, t: int, i: int) -> None:
+    slots = k.tasks.leaders[t]
+    free = [s for s in range(C.MAX_LEADERS) if slots[s] < 0]
+    slots[free[0]] = i
+    k.staff.lead_count[i] += 1
+
+
+def staff_reached(k: KernelInputs, h: int, t: int):
+    """Staff of the units task t crosses (adjacent units, wrapping within the hospital)."""
+    first_unit = k.hospitals.unit_start[h]
+    n_units = k.hospitals.n_units[h]
+    for step in range(k.tasks.width[t]):
+        unit = first_unit + (k.tasks.unit_lo[t] + step) % n_units
+        yield from range(k.units.staff_start[unit], k.units.staff_end[unit])
+
+
+def tied(k: KernelInputs, i: int, j: int) -> bool:
+    """Whether i and j have an informal tie."""
+    neighbours = k.network.idx[k.network.ptr[i]:k.network.ptr[i + 1]]
+    return j in set(int(n) for n in neighbours)
+
+
+def reach(k: KernelInputs, h: int, t: int, i: int) -> tuple[float, float]:
+    """How strongly task t's leaders reach person i: (authority, credibility).
+
+    Authority reaches fully within a leader's formal scope, credibility within the leader's own unit;
+    both reach ``CROSS_UNIT_REACH`` as far beyond. The strongest leader on each count acts, so a
+    coalition of a manager and a credible clinician combines control with credibility (McKee et al.).
+    A leader is fully reached by their own task.
+    """
+    st = k.staff
+    authority_reach = 0.0
+    credibility_reach = 0.0
+    own_unit = st.unit[i] - k.hospitals.unit_start[h]
+    n_units = k.hospitals.n_units[h]
+    for l in leaders_of(k, t):
+        if l == i:
+            return 1.0, 1.0
+        in_scope = (own_unit - st.scope_lo[l]) % n_units < st.scope_n[l]
+        a = st.authority[l] if in_scope else st.authority[l] * C.CROSS_UNIT_REACH
+        same_unit = st.unit[l] == st.unit[i]
+        c = st.credibility[l] if same_unit else st.credibility[l] * C.CROSS_UNIT_REACH
+        authority_reach = max(authority_reach, a)
+        credibility_reach = max(credibility_reach, c)
+    return authority_reach, credibility_reach
+
+
+def claim_propensity(k: KernelInputs, i: int, mix: float, support: float) -> float:
+    """How strongly person i would step forward to lead.
+
+    Motivation times what the mix says entitles one to lead (authority at 0, expertise at 1), times
+    backing: people without formal authority need management support to step forward.
+    """
+    a = k.staff.authority[i]
+    return k.staff.motivation[i] * ((1.0 - mix) * a + mix * k.staff.expertise[i]) * (a + (1.0 - a) * support)
+
+
+# --- phase 1 ------------------------------------------------------------------------------------
+
+def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None:
+    """Brokering, retention, assignment, negotiation, claiming and granting, then direction."""
+    st, ta, ho, cfg = k.staff, k.tasks, k.hospitals, k.config
+    mix = ho.mix[h]
+    support = ho.support[h]
+    threshold = cfg.grant_threshold
+
+    # A coordinator with room brokers the task (least-loaded first): Carstensen et al.'s local
+    # quality coordinators negotiate aims, roles and scope across units.
+    if ta.broker[t] < 0:
+        candidates = [c for c in ho.coordinators[ho.coord_start[h]:ho.coord_start[h + 1]]
+                      if st.broker_load[c] < cfg.coordinator_span]
+        if candidates:
+            chosen = min(candidates, key=lambda c: st.broker_load[c])   # first of the least loaded
+            ta.broker[t] = chosen
+            st.broker_load[chosen] += 1
+    brokered = ta.broker[t] >= 0
+    changed = False
+
+    # Leaders keep their role while granted enough; an unmotivated leader of an unconsolidated
+    # task may step down.
+    for slot in range(C.MAX_LEADERS):
+        l = ta.leaders[t, slot]
+        if l < 0:
+            continue
+        step_down = C.DROP_RATE * (1.0 - st.motivation[l]) * (1.0 - ta.consolidation[t])
+        if grant_score(k, l, mix) < threshold or u[t, U_DROP + slot] < step_down:
+            ta.leaders[t, slot] = -1
+            st.lead_count[l] -= 1
+            changed = True
+    n_leaders = number_of_leaders(k, t)
+
+    # Concentrated leadership assigns a leaderless task to its positional owner if they have room,
+    # otherwise to the person of highest authority in the units it crosses.
+    if n_leaders == 0 and u[t, U_ASSIGN] < 1.0 - mix:
+        owner = ta.owner[t]
+        if st.authority[owner] > 0.0 and can_take_on(k, t, owner):
+            chosen = owner
+        else:
+            chosen, best_authority = -1, 0.0
+            for i in staff_reached(k, h, t):
+                if st.authority[i] > best_authority and can_take_on(k, t, i):
+                    chosen, best_authority = i, st.authority[i]
+        if chosen >= 0 and grant_score(k, chosen, mix) >= threshold:
+            add_leader(k, t, chosen)
+            k.out.record[h, REC["assigned"]] += 1.0
+            changed = True
+            n_leaders += 1
+
+    # A brokering coordinator negotiates who leads: the person others would grant most (the
+    # coordinator included), with no diffusion of responsibility.
+    if n_leaders == 0 and brokered and u[t, U_NEGOTIATE] < st.motivation[ta.broker[t]]:
+        broker = ta.broker[t]
+        chosen, best_grant = -1, threshold
+        if can_take_on(k, t, broker) and grant_score(k, broker, mix) >= best_grant:
+            chosen, best_grant = broker, grant_score(k, broker, mix)
+        for i in staff_reached(k, h, t):
+            if can_take_on(k, t, i):
+                g = grant_score(k, i, mix)
+                if g > best_grant or (g == best_grant and chosen < 0):
+                    chosen, best_grant = i, g
+        if chosen >= 0:
+            add_leader(k, t, chosen)
+            k.out.record[h, REC["negotiated"]] += 1.0
+            changed = True
+            n_leaders += 1
+
+    # Emergent claims. Everyone with room may step forward; the more people others would grant,
+    # the less each feels it is theirs (felt responsibility 1 / (1 + diffusion * (n - 1))), unless
+    # the role is consolidated. A task already led attracts fewer claims. At most one claim a week.
+    if n_leaders < C.MAX_LEADERS:
+        eligible = [i for i in staff_reached(k, h, t) if can_take_on(k, t, i)]
+        propensity = [claim_propensity(k, i, mix, support) for i in eligible]
+        total = 0.0
+        for p in propensity:
+            total += p
+        could_lead = sum(1 for i in eligible if grant_score(k, i, mix) >= threshold)
+        felt = 1.0 / (1.0 + cfg.diffusion * max(could_lead - 1, 0) * (1.0 - ta.consolidation[t]))
+        damping = 1.0
+        for _ in range(n_leaders):
+            damping *= C.JOIN_DAMPING
+        hazard = C.CLAIM_RATE * felt * total * damping
+        if total > 0.0 and u[t, U_CLAIM] < 1.0 - math.exp(-hazard):
+            claimant = _weighted_pick(eligible, propensity, u[t, U_CLAIMANT] * total)
+            if claimant >= 0:
+                if grant_score(k, claimant, mix) >= threshold:
+                    add_leader(k, t, claimant)
+                    k.out.record[h, REC["claims_granted"]] += 1.0
+                    changed = True
+                    n_leaders += 1
+                else:
+                    k.out.record[h, REC["claims_rejected"]] += 1.0
+
+    set_direction(k, h, t, n_leaders, brokered, changed)
+
+
+def _weighted_pick(people, weights, target) -> int:
+    """The first person at which the running sum of weights reaches ``target``."""
+    running = 0.0
+    for person, w in zip(people, weights):
+        if w > 0.0:
+            running += w
+            if running >= target:
+                return person
+    return -1
+
+
+def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: bool, changed: bool):
+    """Direction and alignment of task t (Drath et al. 2008; West et al. 2014).
+
+    No leader: no direction. With leaders, their aims are averaged weighted by the grant each
+    receives; cohesion is the length of that mean direction (1 when all agree), closed further by
+    negotiated agreement (a coordinator) or ties between the leaders. Alignment is cohesion times how
+    well the direction fits the task's own aim. Two or more leaders whose cohesion is below
+    ``CONFLICT_THRESHOLD`` send mixed messages: the task is in conflict this week.
+    """
+    st, ta = k.staff, k.tasks
+    mix = k.hospitals.mix[h]
+    sum_w = sum_cos = sum_sin = 0.0
+    for l in leaders_of(k, t):
+        w = grant_score(k, l, mix)
+        sum_w += w
+        sum_cos += w * st.cos_aim[l]
+        sum_sin += w * st.sin_aim[l]
+    alignment, conflict, dir_cos, dir_sin = 0.0, False, 0.0, 0.0
+    if n_leaders >= 1:
+        norm = math.sqrt(sum_cos * sum_cos + sum_sin * sum_sin)
+        cohesion_of_aims = norm / sum_w if sum_w > 0.0 else 1.0
+        leaders = leaders_of(k, t)
+        pairs = [(a, b) for x, a in enumerate(leaders) for b in leaders[x + 1:]]
+        tie_sum = 0.0
+        for a, b in pairs:
+            if tied(k, a, b):
+                tie_sum += st.embeddedness[a] * st.embeddedness[b]
+        tie_share = tie_sum / len(pairs) if pairs else 0.0
+        closure = max(ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
+        cohesion = cohesion_of_aims + (1.0 - cohesion_of_aims) * closure
+        if norm > 0.0:
+            dir_cos, dir_sin = sum_cos / norm, sum_sin / norm
+        else:
+            dir_cos, dir_sin = ta.cos_aim[t], ta.sin_aim[t]
+        fit = 0.5 * (1.0 + dir_cos * ta.cos_aim[t] + dir_sin * ta.sin_aim[t])
+        alignment = cohesion * (0.5 + 0.5 * fit)
+        conflict = n_leaders >= 2 and cohesion < C.CONFLICT_THRESHOLD
+    if brokered:
+        ta.negotiated[t] += C.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
+    ta.alignment[t] = alignment
+    ta.conflict[t] = conflict
+    ta.dir_cos[t] = dir_cos
+    ta.dir_sin[t] = dir_sin
+    ta.changed[t] = changed
+
+
+# --- phase 3 ------------------------------------------------------------------------------------
+
+def effort_on(k: KernelInputs, h: int, t: int) -> float:
+    """Total effort on task t this week, and what each contributor experiences.
+
+    Person i gives ``budget_i * share_i,t * (0.5 + 0.5 * agreement)``, where the share is the task's
+    influence on i against the pull of routine work and all other tasks (``influence / (ROUTINE_PULL +
+    demand_i)``) and agreement is how far i's own aim agrees with the task's direction.
+    """
+    st, ta, out = k.staff, k.tasks, k.out
+    if number_of_leaders(k, t) == 0:
+        return 0.0
+    dir_cos, dir_sin = ta.dir_cos[t], ta.dir_sin[t]
+    conflict = 1.0 if ta.conflict[t] else 0.0
+    total = 0.0
+    for i in staff_reached(k, h, t):
+        authority_reach, credibility_reach = reach(k, h, t, i)
+        share = 0.5 * (authority_reach + credibility_reach) / (C.ROUTINE_PULL + out.demand[i])
+        agreement = 0.5 * (1.0 + st.cos_aim[i] * dir_cos + st.sin_aim[i] * dir_sin)
+        effort = st.budget[i] * share * (0.5 + 0.5 * agreement)
+        total += effort
+        out.share[i] += share
+        out.seen_progress[i] += share * ta.last_dp[t]
+        out.seen_conflict[i] += share * conflict
+        out.supportive[i] += share * credibility_reach
+        out.pull_cos[i] += effort * dir_cos
+        out.pull_sin[i] += effort * dir_sin
+        out.effort_given[i] += effort
+    for l in leaders_of(k, t):
+        out.pull_cos[l] += LEADER_PULL * ta.cos_aim[t]
+        out.pull_sin[l] += LEADER_PULL * ta.sin_aim[t]
+    return total
+
+
+# --- phase 4 ------------------------------------------------------------------------------------
+
+def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
+    """Progress, consolidation, and whether the task completes, fails or is abandoned.
+
+    Progress = effort * alignment * support gate / (required effort * complexity overhead), where the
+    gate is ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * management_support`` (Carstensen et al.: support is
+    a precondition) and each unit crossed beyond the first adds ``COMPLEXITY_OVERHEAD``, halved when
+    a coordinator brokers the task. Stable leadership consolidates, faster with a formal manager
+    (or hybrid) among the leaders and a brokering coordinator (Carstensen et al.). A completed task's
+    gain is held in proportion to its consolidation; the rest is fragile and decays.
+    """
+    st, ta, ho, cfg, rec = k.staff, k.tasks, k.hospitals, k.config, k.out.record
+    leaders = leaders_of(k, t)
+    brokered = ta.broker[t] >= 0
+    effort = ta.effort[t]
+    if leaders:
+        cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
+        overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
+        gate = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * ho.support[h]
+        dp = effort * ta.alignment[t] * gate / (ta.required[t] * overhead)
+        ta.progress[t] += dp
+        ta.last_dp[t] = dp
+        ta.vacuum_run[t] = 0
+        if ta.conflict[t]:
+            ta.conflict_run[t] += 1
+            rec[h, REC["conflict_tasks"]] += 1.0
+        else:
+            ta.conflict_run[t] = 0
+            rec[h, REC["directed_tasks"]] += 1.0
+        formal = False
+        for l in leaders:
+            st.leader_weeks[l] += 1.0
+            rec[h, REC_LEADERS + st.category[l]] += 1.0
+            formal = formal or st.category[l] in (C.LEAD_MANAGER, C.LEAD_HYBRID)
+        if not ta.changed[t]:
+            weight = 0.4 + (0.3 if formal else 0.0) + (0.3 if brokered else 0.0)
+            ta.consolidation[t] += ho.consolidation_rate[h] * weight * (1.0 - ta.consolidation[t])
+    else:
+        ta.last_dp[t] = 0.0
+        ta.vacuum_run[t] += 1
+        ta.conflict_run[t] = 0
+        rec[h, REC["vacuum_tasks"]] += 1.0
+    rec[h, REC["active_tasks"]] += 1.0
+    rec[h, REC["effort"]] += effort
+    rec[h, REC["aligned_effort"]] += effort * ta.alignment[t]
+    ta.age[t] += 1
+
+    fate = None
+    if ta.progress[t] >= 1.0:
+        ta.progress[t] = 1.0
+        fate = C.COMPLETED
+        held = ta.consolidation[t] * ta.value[t]
+        ho.gain_held[h] += held
+        ho.gain_fragile[h] += ta.value[t] - held
+        rec[h, REC["completed"]] += 1.0
+        rec[h, REC["gain"]] += ta.value[t]
+    elif ta.vacuum_run[t] >= cfg.vacuum_patience:
+        fate = C.FAILED_VACUUM
+        rec[h, REC["failed_vacuum"]] += 1.0
+    elif ta.conflict_run[t] >= cfg.conflict_patience:
+        fate = C.FAILED_CONFLICT
+        rec[h, REC["failed_conflict"]] += 1.0
+    elif ta.age[t] >= cfg.task_deadline:
+        fate = C.ABANDONED
+        rec[h, REC["abandoned"]] += 1.0
+    if fate is not None:
+        ta.status[t] = fate
+        ta.ended[t] = tick
+        for l in leaders:
+            st.lead_count[l] -= 1
+        if brokered:
+            st.broker_load[ta.broker[t]] -= 1

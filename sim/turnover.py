@@ -1,0 +1,59 @@
+"""Mechanism 8, turnover: staff leave and are replaced by newcomers.
+
+Each week a person leaves with probability ``1 - (1 - turnover_rate) ** (1/52)`` (so that
+``turnover_rate`` of staff leave per year). The post is refilled at once by a newcomer with the same
+formal position but new traits, no tenure (hence few working ties and little credibility: see
+:func:`sim.state.embeddedness`) and a fresh motivation and aim.
+
+A leader who leaves leaves the task without that leader, unless the role was consolidated: with
+probability equal to the task's consolidation the successor in the post takes over the recognised
+role (Carstensen et al. 2023: consolidation provides "robust" QI; McKee et al. 2013: "if that person is
+on a mission then it usually happens, assuming they stick around long enough"). A coordinator who
+leaves stops brokering their tasks.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import constants as C
+from .organisation import draw_newcomer_traits
+from .state import Organisation
+
+
+def weekly_leaving_probability(turnover_rate: float) -> float:
+    """Weekly hazard that gives ``turnover_rate`` leavers per year."""
+    return 1.0 - (1.0 - turnover_rate) ** (1.0 / 52.0)
+
+
+def turnover(org: Organisation, params, rng: np.random.Generator) -> np.ndarray:
+    """Replace this week's leavers; return their staff ids."""
+    staff, tasks = org.staff, org.tasks
+    p = weekly_leaving_probability(params.turnover_rate)
+    u_staff = rng.random(staff.n)
+    u_role = rng.random(tasks.leaders.shape)
+    leavers = np.flatnonzero(u_staff < p)
+    if leavers.size == 0:
+        return leavers
+    left = np.zeros(staff.n, bool)
+    left[leavers] = True
+    active = (tasks.status == C.ACTIVE)[:, None]
+    lead = tasks.leaders
+    held = lead >= 0
+    lost = active & held & left[np.where(held, lead, 0)] & (u_role >= tasks.consolidation[:, None])
+    lead[lost] = -1
+    brokered = (tasks.status == C.ACTIVE) & (tasks.broker >= 0)
+    gone = brokered & left[np.where(tasks.broker >= 0, tasks.broker, 0)]
+    tasks.broker[gone] = -1
+    draw_newcomer_traits(rng, staff, leavers, org.units.aim, org.hospitals.aim)
+    return leavers
+
+
+def recount_roles(org: Organisation) -> None:
+    """Recompute how many active tasks each person leads and brokers (derived from the tasks)."""
+    staff, tasks = org.staff, org.tasks
+    active = tasks.status == C.ACTIVE
+    lead = tasks.leaders[active].ravel()
+    staff.lead_count[:] = np.bincount(lead[lead >= 0], minlength=staff.n)
+    brk = tasks.broker[active]
+    staff.broker_load[:] = np.bincount(brk[brk >= 0], minlength=staff.n)
