@@ -57,6 +57,7 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     owner = np.where(kind == C.NATIONAL, hosp.executive[h_of],
                      units.manager[hosp.unit_start[h_of] + unit_lo])
     value = np.where(kind == C.NATIONAL, C.NATIONAL_VALUE, C.LOCAL_VALUE) * width
+    difficulty = rng.lognormal(0.0, C.EFFORT_SPREAD, total)
 
     slots = _free_slots(tasks.status, hosp.task_start, hosp.task_end, h_of)
     ok = slots >= 0
@@ -69,7 +70,7 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     tasks.width[s] = width[ok]
     tasks.owner[s] = owner[ok]
     tasks.aim[s] = np.angle(np.exp(1j * aim[ok]))
-    tasks.required[s] = C.EFFORT_PER_UNIT * width[ok]
+    tasks.required[s] = C.EFFORT_PER_UNIT * width[ok] * difficulty[ok]
     tasks.value[s] = value[ok]
     for arr in (tasks.progress, tasks.last_dp, tasks.consolidation, tasks.negotiated, tasks.alignment,
                 tasks.effort):

@@ -339,7 +339,13 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
         if nl > 0:
             cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
             overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
-            dp = E * ta.alignment[t] * gate / (ta.required[t] * overhead)
+            expert = 0.0
+            for k in range(_L):
+                l = ta.leaders[t, k]
+                if l >= 0 and st.expertise[l] > expert:
+                    expert = st.expertise[l]
+            quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expert
+            dp = E * ta.alignment[t] * gate * quality / (ta.required[t] * overhead)
             ta.progress[t] += dp
             ta.last_dp[t] = dp
             ta.vacuum_run[t] = 0

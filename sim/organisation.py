@@ -86,7 +86,7 @@ def _initial_aims(rng, role, hybrid, unit, hospital, unit_aim, hospital_aim):
     """Managers and coordinators lean to the hospital's aim, clinicians to their unit's culture."""
     clinical = (role == C.CLINICIAN)
     anchor = np.where(clinical, unit_aim[unit], hospital_aim[hospital])
-    return wrap(anchor + rng.normal(0.0, 0.3, role.shape[0]))
+    return wrap(anchor + rng.normal(0.0, C.PERSON_AIM_SPREAD, role.shape[0]))
 
 
 def wrap(angle: np.ndarray) -> np.ndarray:
@@ -191,8 +191,9 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
     hospital = np.concatenate(hosp_l)
     N = role.shape[0]
 
-    hospital_aim = rng.normal(0.0, 0.4, H)
-    unit_aim = wrap(hospital_aim[np.concatenate(unit_hosp)] + rng.normal(0.0, 0.5, unit_offset))
+    hospital_aim = rng.normal(0.0, C.HOSPITAL_AIM_SPREAD, H)
+    unit_aim = wrap(hospital_aim[np.concatenate(unit_hosp)] + C.CLINICAL_OFFSET
+                    + rng.normal(0.0, C.UNIT_AIM_SPREAD, unit_offset))
     expertise, credibility, authority, capacity = _draw_role_traits(rng, role, hybrid, level)
     staff = StaffArrays(
         hospital=hospital,

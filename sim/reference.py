@@ -334,7 +334,9 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
 def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     """Progress, consolidation, and whether the task completes, fails or is abandoned.
 
-    Progress = effort * alignment * support gate / (required effort * complexity overhead), where the
+    Progress = effort * alignment * support gate * quality / (required effort * complexity overhead),
+    where quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the leaders)
+    (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"), the
     gate is ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * management_support`` (Carstensen et al.: support is
     a precondition) and each unit crossed beyond the first adds ``COMPLEXITY_OVERHEAD``, halved when
     a coordinator brokers the task. Stable leadership consolidates, faster with a formal manager
@@ -349,7 +351,9 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
         overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
         gate = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * ho.support[h]
-        dp = effort * ta.alignment[t] * gate / (ta.required[t] * overhead)
+        expertise = max(st.expertise[l] for l in leaders)
+        quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expertise
+        dp = effort * ta.alignment[t] * gate * quality / (ta.required[t] * overhead)
         ta.progress[t] += dp
         ta.last_dp[t] = dp
         ta.vacuum_run[t] = 0
