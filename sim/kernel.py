@@ -226,14 +226,12 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
                 else:
                     rec[h, _R_REJECTED] += 1.0
     # direction and alignment
-    sw = 0.0
     sc = 0.0
     ss = 0.0
     for k in range(_L):
         l = ta.leaders[t, k]
         if l >= 0:
             w = _grant(st, l, m)
-            sw += w
             sc += w * st.cos_aim[l]
             ss += w * st.sin_aim[l]
     alignment = 0.0
@@ -242,9 +240,10 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
     dsin = 0.0
     if nl >= 1:
         norm = math.sqrt(sc * sc + ss * ss)
-        R = norm / sw if sw > 0.0 else 1.0
-        pairs = 0
+        pair_w = 0.0
+        agree = 0.0
         tie_sum = 0.0
+        pairs = 0
         for k1 in range(_L):
             l1 = ta.leaders[t, k1]
             if l1 < 0:
@@ -253,12 +252,16 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
                 l2 = ta.leaders[t, k2]
                 if l2 < 0:
                     continue
+                w = _grant(st, l1, m) * _grant(st, l2, m)
+                pair_w += w
+                agree += w * 0.5 * (1.0 + st.cos_aim[l1] * st.cos_aim[l2] + st.sin_aim[l1] * st.sin_aim[l2])
                 pairs += 1
                 if _tied(net, l1, l2):
                     tie_sum += st.embeddedness[l1] * st.embeddedness[l2]
-        tie_frac = tie_sum / pairs if pairs > 0 else 0.0
-        closure = max(ta.negotiated[t], C.TIE_ALIGNMENT * tie_frac)
-        cohesion = R + (1.0 - R) * closure
+        agreement = agree / pair_w if pair_w > 0.0 else 1.0
+        tie_share = tie_sum / pairs if pairs > 0 else 0.0
+        closure = max(C.NEGOTIATION_CEILING * ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
+        cohesion = agreement + (1.0 - agreement) * closure
         if norm > 0.0:
             dcos = sc / norm
             dsin = ss / norm
@@ -329,7 +332,6 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
         ta.effort[t] = E
     # phase 4: progress, consolidation, failure and completion
     S = ho.support[h]
-    gate = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * S
     for t in range(t0, t1):
         if ta.status[t] != _ACTIVE:
             continue
@@ -340,12 +342,18 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
             cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
             overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
             expert = 0.0
+            clout = 0.0
             for k in range(_L):
                 l = ta.leaders[t, k]
-                if l >= 0 and st.expertise[l] > expert:
-                    expert = st.expertise[l]
+                if l >= 0:
+                    if st.expertise[l] > expert:
+                        expert = st.expertise[l]
+                    if st.authority[l] > clout:
+                        clout = st.authority[l]
+            clout = min(1.0, clout / C.AUTHORITY_UNIT_MANAGER)
+            backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * S * (1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * clout)
             quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expert
-            dp = E * ta.alignment[t] * gate * quality / (ta.required[t] * overhead)
+            dp = E * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
             ta.progress[t] += dp
             ta.last_dp[t] = dp
             ta.vacuum_run[t] = 0

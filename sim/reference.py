@@ -252,33 +252,38 @@ def _weighted_pick(people, weights, target) -> int:
 def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: bool, changed: bool):
     """Direction and alignment of task t (Drath et al. 2008; West et al. 2014).
 
-    No leader: no direction. With leaders, their aims are averaged weighted by the grant each
-    receives; cohesion is the length of that mean direction (1 when all agree), closed further by
-    negotiated agreement (a coordinator) or ties between the leaders. Alignment is cohesion times how
-    well the direction fits the task's own aim. Two or more leaders whose cohesion is below
+    No leader: no direction. With leaders, the direction is the mean of their aims weighted by the
+    grant each receives. Their agreement is the mean over pairs of leaders of (1 + cos(difference of
+    aims)) / 2, weighted by the product of their grants (1 for a single leader). Negotiation by a
+    brokering coordinator and ties between the leaders close part of the remaining divergence:
+    cohesion = agreement + (1 - agreement) * max(NEGOTIATION_CEILING * negotiated, TIE_ALIGNMENT *
+    share of leader pairs tied, weighted by embeddedness). Alignment is cohesion times how well the
+    direction fits the task's own aim. Two or more leaders whose cohesion is below
     ``CONFLICT_THRESHOLD`` send mixed messages: the task is in conflict this week.
     """
     st, ta = k.staff, k.tasks
     mix = k.hospitals.mix[h]
-    sum_w = sum_cos = sum_sin = 0.0
+    sum_cos = sum_sin = 0.0
     for l in leaders_of(k, t):
         w = grant_score(k, l, mix)
-        sum_w += w
         sum_cos += w * st.cos_aim[l]
         sum_sin += w * st.sin_aim[l]
     alignment, conflict, dir_cos, dir_sin = 0.0, False, 0.0, 0.0
     if n_leaders >= 1:
         norm = math.sqrt(sum_cos * sum_cos + sum_sin * sum_sin)
-        cohesion_of_aims = norm / sum_w if sum_w > 0.0 else 1.0
         leaders = leaders_of(k, t)
         pairs = [(a, b) for x, a in enumerate(leaders) for b in leaders[x + 1:]]
-        tie_sum = 0.0
+        pair_weight = agree = tie_sum = 0.0
         for a, b in pairs:
+            w = grant_score(k, a, mix) * grant_score(k, b, mix)
+            pair_weight += w
+            agree += w * 0.5 * (1.0 + st.cos_aim[a] * st.cos_aim[b] + st.sin_aim[a] * st.sin_aim[b])
             if tied(k, a, b):
                 tie_sum += st.embeddedness[a] * st.embeddedness[b]
+        agreement = agree / pair_weight if pair_weight > 0.0 else 1.0
         tie_share = tie_sum / len(pairs) if pairs else 0.0
-        closure = max(ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
-        cohesion = cohesion_of_aims + (1.0 - cohesion_of_aims) * closure
+        closure = max(C.NEGOTIATION_CEILING * ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
+        cohesion = agreement + (1.0 - agreement) * closure
         if norm > 0.0:
             dir_cos, dir_sin = sum_cos / norm, sum_sin / norm
         else:
@@ -334,11 +339,15 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
 def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     """Progress, consolidation, and whether the task completes, fails or is abandoned.
 
-    Progress = effort * alignment * support gate * quality / (required effort * complexity overhead),
-    where quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the leaders)
-    (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"), the
-    gate is ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * management_support`` (Carstensen et al.: support is
-    a precondition) and each unit crossed beyond the first adds ``COMPLEXITY_OVERHEAD``, halved when
+    Progress = effort * alignment * backing * quality / (required effort * complexity overhead).
+    Backing is the management-support gate: ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * support * (1 -
+    CLOUT_WEIGHT + CLOUT_WEIGHT * clout)``, where clout is the highest formal authority among the
+    leaders relative to a unit manager's (capped at 1). Support is a precondition (Carstensen et al.)
+    and part of it reaches a task only through a leader with managerial clout (McKee et al.:
+    distributed leaders "needed to be backed up, underwritten and occasionally enforced by old forms
+    of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
+    leaders) (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"). Each unit crossed
+    beyond the first adds ``COMPLEXITY_OVERHEAD`` to the effort needed, halved when
     a coordinator brokers the task. Stable leadership consolidates, faster with a formal manager
     (or hybrid) among the leaders and a brokering coordinator (Carstensen et al.). A completed task's
     gain is held in proportion to its consolidation; the rest is fragile and decays.
@@ -350,10 +359,12 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     if leaders:
         cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
         overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
-        gate = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * ho.support[h]
         expertise = max(st.expertise[l] for l in leaders)
+        clout = min(1.0, max(st.authority[l] for l in leaders) / C.AUTHORITY_UNIT_MANAGER)
+        backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * ho.support[h] * (
+            1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * clout)
         quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expertise
-        dp = effort * ta.alignment[t] * gate * quality / (ta.required[t] * overhead)
+        dp = effort * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
         ta.progress[t] += dp
         ta.last_dp[t] = dp
         ta.vacuum_run[t] = 0
