@@ -1,0 +1,167 @@
+"""A sensitivity study: sample, evaluate, average replications, analyse at nested sizes.
+
+:func:`run_study` is generic: it takes a :class:`Study` (problem, method, sample size, seed) and any
+evaluator (see :mod:`sim.sensitivity.evaluators`), and returns a :class:`StudyResult` whose
+:meth:`~StudyResult.write` stores tables and figures.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .convergence import CHANGE_TOL, CONF_TOL, settle
+from .methods import Method, constant_rows, frame
+from .noise import NOISE_WARN, noise_table, point_means
+from .problem import Problem, SensitivityError
+
+
+@dataclass(frozen=True)
+class Study:
+    """What to analyse and how.
+
+    ``samples`` is the method's sample size (Sobol: base samples, a power of two; Morris:
+    trajectories; PAWN/RBD-FAST: points). ``convergence`` lists the fractions of it at which indices
+    are recomputed on nested sub-samples; ``change_tol`` and ``conf_tol`` are the settle rule's
+    thresholds (:mod:`sim.sensitivity.convergence`).
+    """
+
+    problem: Problem
+    method: Method
+    samples: int
+    seed: int = 0
+    name: str = "study"
+    convergence: tuple[float, ...] = (0.25, 0.5, 1.0)
+    change_tol: float = CHANGE_TOL
+    conf_tol: float = CONF_TOL
+
+    def __post_init__(self):
+        self.method.check_size(self.samples)
+
+    @property
+    def points(self) -> int:
+        """Model points (sample rows) the study needs."""
+        return self.method.rows(self.samples, self.problem.num_vars)
+
+    def sizes(self) -> list[int]:
+        return self.method.convergence_sizes(self.samples, self.convergence)
+
+    def sample(self) -> np.ndarray:
+        X = self.method.sample(self.problem, self.samples, self.seed)
+        if X.shape != (self.points, self.problem.num_vars):
+            raise SensitivityError(f"{self.method.name} sample has shape {X.shape}, expected "
+                                   f"({self.points}, {self.problem.num_vars})")
+        return X
+
+
+@dataclass
+class StudyResult:
+    """Everything a study produced (tables are tidy DataFrames)."""
+
+    study: Study
+    outcomes: list[str]
+    X: np.ndarray
+    design: pd.DataFrame
+    runs: pd.DataFrame
+    means: pd.DataFrame
+    indices: pd.DataFrame          # full sample: outcome, parameter, index, value, conf, n
+    second_order: pd.DataFrame     # Sobol with second order: outcome, parameter_1, parameter_2, ...
+    convergence: pd.DataFrame      # every size: n, outcome, parameter, index, value, conf
+    settled: pd.DataFrame          # per outcome: settled, settled_at, note
+    noise: pd.DataFrame            # per outcome: noise shares
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def write(self, out_dir, figures: bool = True):
+        """Write tables (CSV) and figures (PNG) under ``out_dir``; returns the paths written."""
+        from .outputs import write_outputs
+
+        return write_outputs(self, out_dir, figures=figures)
+
+
+def analyse(study: Study, X: np.ndarray, means: pd.DataFrame,
+            outcomes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Indices of every outcome at every convergence size: (convergence, second order, settled)."""
+    problem, method = study.problem, study.method
+    d = problem.num_vars
+    conv, second = [], []
+    for outcome in outcomes:
+        Y = means[outcome].to_numpy(dtype=float)
+        for n in study.sizes():
+            rows = method.rows(n, d)
+            y = Y[:rows]
+            if not np.isfinite(y).all():
+                raise SensitivityError(f"outcome {outcome}: missing values in the model output")
+            if np.ptp(y) == 0:
+                first, pairs = constant_rows(problem, method), []
+            else:
+                first, pairs = method.analyze(problem, X[:rows], y, study.seed)
+            conv.append(frame(first, n=n, outcome=outcome))
+            if pairs and n == study.samples:
+                second.append(frame(pairs, outcome=outcome))
+    convergence = pd.concat(conv, ignore_index=True)
+    second_order = (pd.concat(second, ignore_index=True) if second else
+                    pd.DataFrame(columns=["outcome", "parameter_1", "parameter_2", "value", "conf"]))
+    settled = settle(convergence, method.settle_index, study.change_tol, study.conf_tol)
+    return convergence, second_order, settled
+
+
+def run_study(study: Study, evaluate: Callable[[pd.DataFrame], pd.DataFrame],
+              log: Callable[[str], None] | None = None) -> StudyResult:
+    """Sample the inputs, evaluate them, and analyse every outcome of the evaluator.
+
+    ``evaluate(design) -> runs`` (see :mod:`sim.sensitivity.evaluators`); its ``outcomes``
+    attribute names the outputs analysed (default: every column of the runs except bookkeeping).
+    """
+    log = log or (lambda message: None)
+    t0 = time.perf_counter()
+    X = study.sample()
+    design = study.problem.design(X)
+    log(f"{study.name}: {study.method.name}, {study.problem.num_vars} parameters, sample size "
+        f"{study.samples} -> {len(design)} points")
+    t1 = time.perf_counter()
+    runs = pd.DataFrame(evaluate(design))
+    t2 = time.perf_counter()
+    if "point" not in runs.columns:
+        raise SensitivityError("the evaluator's runs have no 'point' column")
+    outcomes = list(getattr(evaluate, "outcomes", None) or
+                    [c for c in runs.columns if c not in _BOOKKEEPING and c not in design.columns])
+    means = point_means(runs, outcomes, len(design))
+    convergence, second_order, settled = analyse(study, X, means, outcomes)
+    full = convergence[convergence["n"] == study.samples].reset_index(drop=True)
+    indices = full[["outcome", "parameter", "index", "value", "conf", "n"]]
+    noise = noise_table(runs, outcomes)
+    t3 = time.perf_counter()
+    result = StudyResult(study, outcomes, X, design, runs, means, indices, second_order,
+                         convergence, settled, noise,
+                         timings={"sampling_s": t1 - t0, "evaluation_s": t2 - t1,
+                                  "analysis_s": t3 - t2, "total_s": t3 - t0,
+                                  "runs": float(len(runs))})
+    result.warnings = study_warnings(result)
+    return result
+
+
+_BOOKKEEPING = {"run_id", "point", "replication", "seed", "error"}
+
+
+def study_warnings(result: StudyResult) -> list[str]:
+    """Warnings for the user: unsettled indices, noisy outputs, failed runs."""
+    out = []
+    for row in result.settled.itertuples():
+        if not row.settled and not row.note.startswith("output constant"):
+            out.append(f"{row.outcome}: {row.index} has not settled ({row.note}); take more samples")
+        elif row.note.startswith("output constant"):
+            out.append(f"{row.outcome}: output is constant over the sample; no indices")
+    for row in result.noise.itertuples():
+        if np.isfinite(row.noise_share_means) and row.noise_share_means > NOISE_WARN:
+            out.append(f"{row.outcome}: {row.noise_share_means:.0%} of the variance of the averaged "
+                       f"output is seed noise (> {NOISE_WARN:.0%}); use more replications")
+    if "error" in result.runs.columns:
+        failed = int(result.runs["error"].notna().sum())
+        if failed:
+            out.append(f"{failed} of {len(result.runs)} runs failed and were left out of the means")
+    return out
