@@ -58,6 +58,8 @@ def settle(convergence: pd.DataFrame, index: str, change_tol: float = CHANGE_TOL
         notes = []
         if len(sizes) < 2:
             notes.append("only one sample size: cannot judge")
+        elif settled_at == full and not np.isfinite(change.iloc[-2]):
+            notes.append(f"no indices at size {sizes[-2]} (output constant in that sub-sample)")
         elif settled_at == full:
             notes.append(f"changed by {row['max_change_last_step']:.3f} (> {change_tol}) between "
                          f"{sizes[-2]} and {full}")

@@ -14,6 +14,7 @@ outcome and optionally ``error`` (None when the run succeeded). It also tells it
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..outcomes import SUMMARY_OUTCOMES
-from ..scenario import Scenario, replication_seeds
+from ..scenario import Scenario
 from .problem import SensitivityError
 
 # Outcomes of the model brief (section 5) analysed by default: every summary outcome except the
@@ -95,6 +96,11 @@ def check_base(base: Scenario, names: Sequence[str], source: str | None = None) 
                 f"remove the per-hospital value from the base scenario or do not vary {clash[0]}")
 
 
+# Keywords of run_design's contract; others (e.g. name, experiment_text) are passed only when the
+# sweep engine takes them.
+CONTRACT_OPTIONS = ("backend", "workers", "scheduler", "cluster_config", "progress")
+
+
 @dataclass
 class ModelEvaluator:
     """Run the model on each design point through :func:`sim.sweep.run_design`.
@@ -102,7 +108,8 @@ class ModelEvaluator:
     ``base`` supplies every parameter the design does not vary (and the model size); each point is
     run ``replications`` times with seeds derived from ``seed`` by the sweep engine. Runs are stored
     under ``out_dir`` (resumable with ``resume=True``). Other keywords go to ``run_design``
-    (``backend``, ``workers``, ``scheduler``, ``cluster_config``, ``progress``).
+    (``backend``, ``workers``, ``scheduler``, ``cluster_config``, ``progress``, and ``name`` and
+    ``experiment_text`` when the engine takes them). ``runner`` replaces ``run_design`` (tests).
     """
 
     base: Scenario
@@ -112,6 +119,7 @@ class ModelEvaluator:
     out_dir: str | Path | None = None
     resume: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    runner: Callable[..., pd.DataFrame] | None = None  # default: sim.sweep.run_design
 
     def __post_init__(self):
         unknown = [o for o in self.outcomes if o not in SUMMARY_OUTCOMES]
@@ -121,39 +129,16 @@ class ModelEvaluator:
         self.outcomes = list(self.outcomes)
 
     def __call__(self, design: pd.DataFrame) -> pd.DataFrame:
-        from ..sweep import run_design
-
+        if self.runner is None:
+            from ..sweep import run_design
+        else:
+            run_design = self.runner
         design = design.reset_index(drop=True)
         check_base(self.base, list(design.columns))
-        options = {k: v for k, v in self.options.items() if v is not None}
+        accepted = inspect.signature(run_design).parameters
+        options = {k: v for k, v in self.options.items()
+                   if v is not None and (k in accepted or k in CONTRACT_OPTIONS)}
         runs = run_design(design, self.base, replications=self.replications,
                           outcomes=self.outcomes, out_dir=self.out_dir, resume=self.resume,
                           seed=self.seed, **options)
-        return pd.DataFrame(runs)
-
-
-def serial_run_design(design: pd.DataFrame, base: Scenario, replications: int = 1,
-                      outcomes: Sequence[str] | None = None, seed: int | None = None,
-                      **_ignored) -> pd.DataFrame:
-    """A plain serial stand-in with :func:`sim.sweep.run_design`'s signature and result columns.
-
-    Only for tests and for checking the sweep engine against: no storage, no resume, no parallelism.
-    """
-    from ..run import run_simulation
-
-    outcomes = list(outcomes or DEFAULT_OUTCOMES)
-    seed = base.params.seed if seed is None else seed
-    seeds = replication_seeds(seed, len(design) * replications)
-    rows = []
-    for point, values in enumerate(design.reset_index(drop=True).to_dict("records")):
-        for r in range(replications):
-            run_seed = seeds[point * replications + r]
-            row = {"run_id": point * replications + r, "point": point, "replication": r,
-                   "seed": run_seed, **values}
-            try:
-                res = run_simulation(base.params.replace(**values, seed=run_seed))
-                row.update({o: res.summary[o] for o in outcomes}, error=None)
-            except Exception as err:  # noqa: BLE001 - recorded per run, like the sweep engine
-                row.update({o: np.nan for o in outcomes}, error=f"{type(err).__name__}: {err}")
-            rows.append(row)
-    return pd.DataFrame(rows)
+        return runs if isinstance(runs, pd.DataFrame) else pd.DataFrame(runs)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -47,10 +48,9 @@ class Method:
     conf_level: float = 0.95
     resamples: int = 100
 
-    name = "method"
-    settle_index = ""
-    indices: tuple[str, ...] = ()
-    second_order = False
+    name: ClassVar[str] = "method"
+    settle_index: ClassVar[str] = ""
+    indices: ClassVar[tuple[str, ...]] = ()
 
     def rows(self, n: int, d: int) -> int:
         raise NotImplementedError
@@ -90,10 +90,6 @@ class Sobol(Method):
     name = "sobol"
     settle_index = "ST"
     indices = ("S1", "ST")
-
-    @property
-    def second_order(self) -> bool:  # type: ignore[override]
-        return self.calc_second_order
 
     def min_size(self) -> int:
         return 4

@@ -98,11 +98,13 @@ def summary_text(result, top: int = 5) -> str:
     key = method.settle_index
     t = result.timings
     runs = int(t.get("runs", len(result.runs)))
+    executed = int(t.get("runs_executed", runs))
     lines = [
         f"study {study.name}: method {method.name}, sample size {study.samples}, "
         f"{study.problem.num_vars} parameters, {len(result.design)} points, {runs} runs",
-        f"time: {t.get('evaluation_s', np.nan):.1f} s running the model "
-        f"({runs / t['evaluation_s'] if t.get('evaluation_s') else np.nan:.2f} runs/s), "
+        f"time: {t.get('evaluation_s', np.nan):.1f} s running {executed} runs "
+        f"({executed / t['evaluation_s'] if t.get('evaluation_s') else np.nan:.2f} runs/s"
+        f"{f'; {runs - executed} already done' if executed < runs else ''}), "
         f"{t.get('analysis_s', np.nan):.1f} s analysis",
         f"leading parameters per outcome ({key}, +/- {method.conf_level:.0%} confidence "
         f"half-width); settle rule: change <= {study.change_tol} from sizes "

@@ -124,8 +124,10 @@ def run_study(study: Study, evaluate: Callable[[pd.DataFrame], pd.DataFrame],
     log(f"{study.name}: {study.method.name}, {study.problem.num_vars} parameters, sample size "
         f"{study.samples} -> {len(design)} points")
     t1 = time.perf_counter()
-    runs = pd.DataFrame(evaluate(design))
+    raw = evaluate(design)
     t2 = time.perf_counter()
+    stats = getattr(raw, "attrs", {}).get("sweep")
+    runs = pd.DataFrame(raw)
     if "point" not in runs.columns:
         raise SensitivityError("the evaluator's runs have no 'point' column")
     outcomes = list(getattr(evaluate, "outcomes", None) or
@@ -140,7 +142,8 @@ def run_study(study: Study, evaluate: Callable[[pd.DataFrame], pd.DataFrame],
                          convergence, settled, noise,
                          timings={"sampling_s": t1 - t0, "evaluation_s": t2 - t1,
                                   "analysis_s": t3 - t2, "total_s": t3 - t0,
-                                  "runs": float(len(runs))})
+                                  "runs": float(len(runs)),
+                                  "runs_executed": float(getattr(stats, "done", len(runs)))})
     result.warnings = study_warnings(result)
     return result
 
