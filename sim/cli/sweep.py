@@ -1,0 +1,106 @@
+"""``leadsim sweep EXPERIMENT``: run a parameter sweep, resumable, locally or on a Dask cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import UserError
+
+EXIT_FAILED_RUNS = 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "sweep", help="run a parameter sweep (experiment file) on local cores or a Dask cluster",
+        description="Run every point of an experiment's design (each replication once), streaming "
+                    "results to a Parquet dataset in the output folder; --resume runs only what "
+                    "is missing. Exit status 1 if any run failed, 2 for bad input. "
+                    "See docs/SWEEPS.md.")
+    p.add_argument("experiment", help="experiment file (TOML), e.g. experiments/mix_by_support.toml")
+    p.add_argument("--out", metavar="DIR", default=None,
+                   help="output folder (default: runs/<experiment name>)")
+    p.add_argument("--workers", type=int, metavar="N", default=None,
+                   help="worker processes (default: all cores; with --cluster slurm: in total)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--cluster", choices=("local", "slurm"), default=None,
+                       help="start a Dask cluster: local (LocalCluster) or slurm (dask-jobqueue, "
+                            "settings from the experiment's [cluster] table)")
+    where.add_argument("--serial", action="store_true",
+                       help="run in this process, one run after another (debugging)")
+    p.add_argument("--resume", action="store_true",
+                   help="finish the sweep already in the output folder (runs only what is missing)")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="with --resume: run again the runs that failed")
+    p.add_argument("--chunk-size", type=int, metavar="N", default=None,
+                   help="results buffered before a chunk file is written (default 200)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-report", action="store_true", help="no summary table and figures at the end")
+    p.set_defaults(func=sweep_command)
+
+
+def backend_name(args) -> str:
+    """The run_design backend chosen by the command-line flags."""
+    if args.serial:
+        return "serial"
+    if args.scheduler:
+        return "dask"
+    return {"local": "dask-local", "slurm": "slurm", None: "processes"}[args.cluster]
+
+
+def sweep_command(args) -> int:
+    from ..sweep import ExperimentError, SweepError, load_experiment, run_experiment
+    from ..sweep.cluster import ClusterConfigError
+    from ..sweep.design import DesignError
+    from ..sweep.report import format_summary, write_report
+    from ..sweep.runner import DEFAULT_CHUNK_SIZE
+
+    if args.retry_failed and not args.resume:
+        raise UserError("--retry-failed: only with --resume")
+    if args.workers is not None and args.workers < 1:
+        raise UserError(f"--workers: expected a positive integer, got {args.workers}")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UserError(f"--chunk-size: expected a positive integer, got {args.chunk_size}")
+    experiment = load_experiment(args.experiment)   # ExperimentError: one line, exit 2
+    out = Path(args.out) if args.out else Path("runs") / experiment.name
+    backend = backend_name(args)
+    print(f"sweep {experiment.name}: {len(experiment.design)} points x {experiment.replications} "
+          f"replications = {experiment.runs} runs, backend {backend}, output {out}", file=sys.stderr)
+    try:
+        results = run_experiment(
+            experiment, out_dir=out, backend=backend, workers=args.workers,
+            scheduler=args.scheduler, resume=args.resume, retry_failed=args.retry_failed,
+            progress=not args.no_progress, chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE)
+    except (SweepError, DesignError, ClusterConfigError) as err:
+        raise UserError(str(err)) from None
+    except ExperimentError:
+        raise
+    stats = results.attrs["sweep"]
+    print(f"{stats.done} runs in {stats.seconds:.1f} s ({stats.skipped} already done); "
+          f"{len(results)} of {stats.total} recorded in {out}", file=sys.stderr)
+    if not args.no_report:
+        print(format_summary(write_report(out, results)))
+    return report_failures(results)
+
+
+def report_failures(results) -> int:
+    """Print the failed runs (first 10) and return the exit status (1 if any failed)."""
+    failed = results[results["error"].notna()]
+    if failed.empty:
+        return 0
+    params = _design_columns(results)
+    print(f"leadsim sweep: {len(failed)} of {len(results)} runs failed:", file=sys.stderr)
+    for _, row in failed.head(10).iterrows():
+        values = ", ".join(f"{p}={row[p]}" for p in params)
+        print(f"  run {row['run_id']} ({values}): {row['error']}", file=sys.stderr)
+    if len(failed) > 10:
+        print(f"  ... and {len(failed) - 10} more (see report/failures.csv)", file=sys.stderr)
+    return EXIT_FAILED_RUNS
+
+
+def _design_columns(results) -> list[str]:
+    from ..parameters import SPECS
+
+    return [c for c in results.columns if c in SPECS]

@@ -1,0 +1,239 @@
+"""Where runs execute: this process, a local process pool, or a Dask cluster (local, remote, SLURM).
+
+Every backend offers ``run(fn, tasks)``, a generator of ``(task, result)`` pairs in completion
+order, where ``result`` is what ``fn(task)`` returned or the exception that stopped it (e.g. a
+worker lost more often than the retries allow). Tasks are drawn lazily from ``tasks`` and only a
+bounded window of them is in flight at once, so memory stays flat however long the sweep.
+
+Worker processes are persistent (one pool or cluster for the whole sweep), so each imports the
+model and loads its compiled numba code once.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from .cluster import check_cluster_config, make_slurm_cluster, slurm_scaling
+from .storage import SweepError
+
+BACKENDS = ("serial", "processes", "dask-local", "dask", "slurm")
+
+
+class WorkerLost(RuntimeError):
+    """A run whose worker died more often than the retries allow."""
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class SerialBackend:
+    """Runs in this process, one after another (debugging, tiny sweeps, reference results)."""
+
+    name = "serial"
+    workers = 1
+
+    def run(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
+        for task in tasks:
+            try:
+                yield task, fn(task)
+            except Exception as err:  # noqa: BLE001 - reported as the run's failure
+                yield task, err
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessBackend:
+    """A persistent pool of local worker processes (``concurrent.futures``, forkserver start).
+
+    If a worker process dies (e.g. killed by the out-of-memory killer), the pool is rebuilt and
+    the runs that were in flight are retried, each at most ``retries`` times.
+    """
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None, retries: int = 3):
+        self.workers = workers or available_cores()
+        self.retries = retries
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["sim.sweep.worker"])  # import numba code once, then fork
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+
+    def run(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
+        tasks = iter(tasks)
+        window = 2 * self.workers
+        retry: deque = deque()
+        attempts: dict[Any, int] = {}
+        inflight: dict = {}
+        self._pool = self._pool or self._new_pool()
+
+        def top_up():
+            while len(inflight) < window:
+                task = retry.popleft() if retry else next(tasks, None)
+                if task is None:
+                    return
+                inflight[self._pool.submit(fn, task)] = task
+
+        top_up()
+        while inflight:
+            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            lost = []
+            for fut in done:
+                task = inflight.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    lost.append(task)
+                    continue
+                except Exception as err:  # noqa: BLE001
+                    result = err
+                yield task, result
+            if lost:
+                lost += list(inflight.values())     # the whole pool is gone: requeue all
+                inflight.clear()
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                for task in lost:
+                    attempts[id(task)] = attempts.get(id(task), 0) + 1
+                    if attempts[id(task)] > self.retries:
+                        yield task, WorkerLost(f"worker process died {attempts[id(task)]} times "
+                                               f"while running this run")
+                    else:
+                        retry.append(task)
+            top_up()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskBackend:
+    """Runs on a Dask cluster through a ``distributed.Client``.
+
+    Runs are submitted with ``retries`` (a run whose worker is lost is retried on another one) and
+    a unique key per sweep session. The number in flight follows the cluster's size (twice its
+    threads, at least ``min_window``), so adaptive clusters can grow and memory stays bounded.
+    """
+
+    def __init__(self, client, *, name: str, cluster=None, retries: int = 3, min_window: int = 8,
+                 wait_workers: int | None = None):
+        self.client = client
+        self.cluster = cluster
+        self.name = name
+        self.retries = retries
+        self.min_window = min_window
+        self._threads = (0, 0.0)
+        if wait_workers:
+            client.wait_for_workers(wait_workers, timeout=120)
+
+    @property
+    def workers(self) -> int:
+        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def _window(self) -> int:
+        threads, when = self._threads
+        if time.monotonic() - when > 5.0:
+            threads = sum(self.client.nthreads().values())
+            self._threads = (threads, time.monotonic())
+        return max(self.min_window, 2 * threads)
+
+    def run(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
+        from distributed import as_completed
+
+        session = uuid.uuid4().hex[:8]
+        tasks = iter(tasks)
+        pending: dict[str, Any] = {}
+        completed = as_completed()
+
+        def top_up():
+            target = self._window()
+            while len(pending) < target:
+                task = next(tasks, None)
+                if task is None:
+                    return
+                key = f"leadsim-run-{session}-{getattr(task, 'run_id', id(task))}"
+                fut = self.client.submit(fn, task, key=key, pure=False, retries=self.retries)
+                pending[fut.key] = task
+                completed.add(fut)
+
+        top_up()
+        for fut in completed:
+            task = pending.pop(fut.key)
+            try:
+                result = fut.result()
+            except Exception as err:  # noqa: BLE001 - e.g. KilledWorker after the retries
+                result = err
+            fut.release()
+            yield task, result
+            top_up()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_backend(backend: str = "processes", *, workers: int | None = None,
+                 scheduler: str | None = None, cluster_config: Mapping[str, Any] | None = None,
+                 retries: int | None = None):
+    """Build a backend by name (see :data:`BACKENDS`); the caller must ``close()`` it."""
+    config = check_cluster_config(cluster_config)
+    workers = workers or config.get("workers")
+    retries = config.get("retries", 3) if retries is None else retries
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise SweepError(f"'workers': expected a positive integer, got {workers!r}")
+    if backend == "serial":
+        return SerialBackend()
+    if backend == "processes":
+        return ProcessBackend(workers, retries)
+    if backend == "dask-local":
+        from distributed import Client, LocalCluster
+
+        n = workers or available_cores()
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        return DaskBackend(Client(cluster), name=backend, cluster=cluster, retries=retries,
+                           wait_workers=n)
+    if backend == "dask":
+        from distributed import Client
+
+        if not scheduler:
+            raise SweepError("backend 'dask' needs a scheduler address (--scheduler tcp://HOST:PORT)")
+        try:
+            client = Client(scheduler, timeout="30s")
+        except (OSError, TimeoutError) as err:
+            raise SweepError(f"cannot reach the Dask scheduler at {scheduler} ({err})") from None
+        return DaskBackend(client, name=backend, retries=retries)
+    if backend == "slurm":
+        from distributed import Client
+
+        scaling = slurm_scaling(config, workers)
+        cluster = make_slurm_cluster(config)
+        if scaling["adapt"]:
+            cluster.adapt(minimum_jobs=scaling["minimum_jobs"], maximum_jobs=scaling["maximum_jobs"])
+        else:
+            cluster.scale(jobs=scaling["maximum_jobs"])
+        return DaskBackend(Client(cluster), name=backend, cluster=cluster, retries=retries,
+                           min_window=2 * scaling["maximum_jobs"] * scaling["processes"])
+    raise SweepError(f"'backend': unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")

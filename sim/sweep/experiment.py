@@ -1,0 +1,225 @@
+"""Experiment files: a base scenario, a design over named parameters, and how to run it (TOML).
+
+Example (``experiments/mix_by_support.toml``)::
+
+    name = "mix_by_support"
+    description = "Leadership mix against management support"
+    scenario = "../scenarios/baseline.toml"   # path relative to this file
+    replications = 3
+    seed = 7                                  # default: the scenario's seed
+    outcomes = ["improvement", "nobody_in_charge_rate"]   # default: all summary outcomes
+
+    [overrides]                               # parameters changed in the base scenario
+    n_hospitals = 2
+    ticks = 260
+
+    [design]
+    kind = "grid"                             # every combination (first name varies slowest)
+    leadership_mix = [0.0, 0.5, 1.0]
+    management_support = [0.2, 0.8]
+
+Other designs::
+
+    [design]                                  # Latin hypercube
+    kind = "lhs"
+    size = 50
+    parameters = ["leadership_mix", "turnover_rate"]   # documented ranges ...
+    [design.ranges]
+    management_support = [0.2, 0.9]           # ... or explicit [low, high]
+
+    [design]                                  # explicit points
+    kind = "table"
+    file = "points.csv"                       # relative to this file; or inline:
+    # rows = [{leadership_mix = 0.1, management_support = 0.5}, ...]
+
+An optional ``[cluster]`` table holds settings for ``--cluster slurm`` (see
+:mod:`sim.sweep.cluster`). Every error is an :class:`ExperimentError`: one line naming the file,
+the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..outcomes import SUMMARY_OUTCOMES
+from ..parameters import SPECS, ParameterError
+from ..scenario import MAX_REPLICATIONS, Scenario, ScenarioError, load_scenario
+from .cluster import ClusterConfigError, check_cluster_config
+from .design import DesignError, grid_design, lhs_design, table_design
+
+TOP_KEYS = ("name", "description", "scenario", "overrides", "design", "replications", "seed",
+            "outcomes", "cluster")
+DESIGN_KINDS = ("grid", "lhs", "table")
+MAX_RUNS = 10_000_000
+
+
+class ExperimentError(ScenarioError):
+    """An experiment file that cannot be used; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A loaded experiment: what to run (base, design, replications) and how to keep it."""
+
+    name: str
+    path: Path
+    base: Scenario
+    design: pd.DataFrame
+    replications: int
+    seed: int
+    outcomes: tuple[str, ...]
+    cluster: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    text: str = ""                      # the file's text (saved with the results)
+
+    @property
+    def runs(self) -> int:
+        """Runs in the experiment (points x replications)."""
+        return len(self.design) * self.replications
+
+
+def _read(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ExperimentError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ExperimentError(f"{path}: is a directory, expected a .toml experiment file") from None
+    except UnicodeDecodeError:
+        raise ExperimentError(f"{path}: not a text file") from None
+    except OSError as err:
+        raise ExperimentError(f"{path}: cannot be read ({err.strerror})") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as err:
+        raise ExperimentError(f"{path}: not valid TOML ({err})") from None
+
+
+def _int(raw: dict, key: str, path: Path, low: int, high: int, default: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ExperimentError(f"{path}: '{key}': expected an integer in [{low}, {high}], got {value!r}")
+    return value
+
+
+def _design(spec: Any, path: Path, seed: int) -> pd.DataFrame:
+    if not isinstance(spec, dict):
+        raise ExperimentError(f"{path}: 'design': expected a table ([design]) with kind = "
+                              f"{' | '.join(DESIGN_KINDS)}")
+    kind = spec.get("kind")
+    if kind not in DESIGN_KINDS:
+        raise ExperimentError(f"{path}: 'design.kind': expected one of {', '.join(DESIGN_KINDS)}, "
+                              f"got {kind!r}")
+    rest = {k: v for k, v in spec.items() if k != "kind"}
+    try:
+        if kind == "grid":
+            for key, value in rest.items():
+                if key not in SPECS:
+                    raise DesignError(f"'{key}': unknown parameter; a grid lists parameters with "
+                                      f"their values; allowed: {', '.join(SPECS)}")
+                if not isinstance(value, list):
+                    raise DesignError(f"'{key}': expected a list of values, e.g. {key} = "
+                                      f"[{SPECS[key].low}, {SPECS[key].high}], got {value!r}")
+            return grid_design(rest)
+        if kind == "lhs":
+            allowed = ("size", "parameters", "ranges")
+            for key in rest:
+                if key not in allowed:
+                    raise DesignError(f"'{key}': unknown key for an LHS design; allowed: kind, "
+                                      f"{', '.join(allowed)}")
+            names = rest.get("parameters", [])
+            ranges = rest.get("ranges", {})
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise DesignError(f"'parameters': expected a list of parameter names, got {names!r}")
+            if not isinstance(ranges, dict):
+                raise DesignError(f"'ranges': expected a table of name = [low, high], got {ranges!r}")
+            merged: dict[str, tuple | None] = {n: None for n in names}
+            for key, value in ranges.items():
+                if key not in SPECS:
+                    raise DesignError(f"'ranges.{key}': unknown parameter; allowed: {', '.join(SPECS)}")
+                if not (isinstance(value, list) and len(value) == 2):
+                    raise DesignError(f"'ranges.{key}': expected [low, high], got {value!r}")
+                merged[key] = tuple(value)
+            if "size" not in rest:
+                raise DesignError("'size': an LHS design needs size = <number of points>")
+            return lhs_design(merged, rest["size"], seed)
+        allowed = ("file", "rows")
+        for key in rest:
+            if key not in allowed:
+                raise DesignError(f"'{key}': unknown key for a table design; allowed: kind, file, rows")
+        if ("file" in rest) == ("rows" in rest):
+            raise DesignError("'file': a table design needs exactly one of file = \"points.csv\" "
+                              "or rows = [{...}, ...]")
+        if "file" in rest:
+            if not isinstance(rest["file"], str):
+                raise DesignError(f"'file': expected a CSV file name, got {rest['file']!r}")
+            return table_design(rest["file"], base_dir=path.parent)
+        return table_design(rest["rows"])
+    except DesignError as err:
+        msg = str(err)
+        where = f"'design.{msg[1:]}" if msg.startswith("'") else f"'design': {msg}"
+        raise ExperimentError(f"{path}: {where}") from None
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Load and validate an experiment file (see the module docstring for its form)."""
+    path = Path(path)
+    raw, text = _read(path)
+    for key in raw:
+        if key not in TOP_KEYS:
+            hint = " (put parameters under [overrides] or [design])" if key in SPECS else ""
+            raise ExperimentError(f"{path}: '{key}': unknown key{hint}; allowed: {', '.join(TOP_KEYS)}")
+    for key in ("name", "description"):
+        if key in raw and not isinstance(raw[key], str):
+            raise ExperimentError(f"{path}: '{key}': expected a string, got {raw[key]!r}")
+    scen = raw.get("scenario")
+    if not isinstance(scen, str) or not scen:
+        raise ExperimentError(f"{path}: 'scenario': expected the base scenario file (path relative "
+                              f"to the experiment), e.g. scenario = \"../scenarios/baseline.toml\"")
+    scen_path = path.parent / scen
+    if not scen_path.is_file():
+        raise ExperimentError(f"{path}: 'scenario': file {scen_path} not found")
+    overrides = raw.get("overrides", {})
+    if not isinstance(overrides, dict):
+        raise ExperimentError(f"{path}: 'overrides': expected a table of parameter = value")
+    for key, value in overrides.items():
+        if key not in SPECS:
+            raise ExperimentError(f"{path}: 'overrides.{key}': unknown parameter; allowed: "
+                                  f"{', '.join(SPECS)}")
+        try:
+            SPECS[key].check(value, key=f"overrides.{key}")
+        except ParameterError as err:
+            raise ExperimentError(f"{path}: {err}") from None
+    try:
+        base = load_scenario(scen_path, **overrides)
+    except ScenarioError as err:
+        raise ExperimentError(f"{path}: 'scenario': {err}") from None
+    seed = _int(raw, "seed", path, 0, 2**63 - 1, base.params.seed)
+    replications = _int(raw, "replications", path, 1, MAX_REPLICATIONS, base.replications)
+    outcomes = raw.get("outcomes", list(SUMMARY_OUTCOMES))
+    if not isinstance(outcomes, list) or not outcomes:
+        raise ExperimentError(f"{path}: 'outcomes': expected a non-empty list of names; allowed: "
+                              f"{', '.join(SUMMARY_OUTCOMES)}")
+    for name in outcomes:
+        if name not in SUMMARY_OUTCOMES:
+            raise ExperimentError(f"{path}: 'outcomes': unknown outcome {name!r}; allowed: "
+                                  f"{', '.join(SUMMARY_OUTCOMES)}")
+    if "design" not in raw:
+        raise ExperimentError(f"{path}: 'design': missing; add a [design] table with kind = "
+                              f"{' | '.join(DESIGN_KINDS)}")
+    design = _design(raw["design"], path, seed)
+    if len(design) * replications > MAX_RUNS:
+        raise ExperimentError(f"{path}: 'design': {len(design)} points x {replications} "
+                              f"replications is more than {MAX_RUNS} runs")
+    try:
+        cluster = check_cluster_config(raw.get("cluster"))
+    except ClusterConfigError as err:
+        raise ExperimentError(f"{path}: {err}") from None
+    return Experiment(name=raw.get("name", path.stem), path=path, base=base, design=design,
+                      replications=replications, seed=seed, outcomes=tuple(dict.fromkeys(outcomes)),
+                      cluster=cluster, description=raw.get("description", ""), text=text)

@@ -1,0 +1,180 @@
+"""Tables and figures of a finished (or partly finished) sweep, drawn from its folder.
+
+For each swept parameter and outcome, runs are grouped by the parameter's value (continuous
+designs such as LHS: by deciles of the value) and the group mean is shown with a 95% confidence
+band: a Student t-interval, mean +/- t(0.975, n-1) * sd / sqrt(n), over the successful runs of the
+group (replications and all values of the other parameters pooled, i.e. the marginal mean over
+the design). Failed runs are left out and counted.
+
+Written to ``OUT/report/``:
+
+* ``summary.csv`` - per outcome: runs, mean, 95% CI, sd, min, max over all successful runs;
+* ``points.csv`` - per design point: runs, failures, mean and CI half-width of each outcome;
+* ``effects.csv`` - per parameter, value (or bin) and outcome: n, mean, sd, 95% CI (the figures' data);
+* ``effect_<parameter>.png`` - one panel per outcome against that parameter, with the band;
+* ``failures.csv`` - the failed runs with their parameters and error (only if there are any).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats
+
+from ..parameters import SPECS
+from .storage import load_results, read_meta
+
+REPORT_DIR = "report"
+MAX_LEVELS = 12      # more distinct values than this: group by quantile bins
+BINS = 10
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[int, float, float, float, float]:
+    """``(n, mean, sd, low, high)`` of the mean of ``values`` (NaN bounds when n < 2)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = x.size
+    if n == 0:
+        return 0, np.nan, np.nan, np.nan, np.nan
+    mean = float(x.mean())
+    if n < 2:
+        return 1, mean, np.nan, np.nan, np.nan
+    sd = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+    return n, mean, sd, mean - half, mean + half
+
+
+def ok_runs(results: pd.DataFrame) -> pd.DataFrame:
+    """The runs that succeeded."""
+    return results[results["error"].isna()]
+
+
+def summary_table(results: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """Per outcome: n, mean, 95% CI, sd, min and max over successful runs."""
+    ok = ok_runs(results)
+    rows = []
+    for name in outcomes:
+        n, mean, sd, low, high = t_interval(ok[name].to_numpy())
+        rows.append({"outcome": name, "runs": n, "mean": mean, "ci95_low": low, "ci95_high": high,
+                     "sd": sd, "min": ok[name].min(), "max": ok[name].max()})
+    return pd.DataFrame(rows).set_index("outcome")
+
+
+def point_table(results: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:
+    """Per design point: its parameters, runs, failures, and mean +/- CI half-width per outcome."""
+    rows = []
+    for point, group in results.groupby("point", sort=True):
+        ok = ok_runs(group)
+        row = {"point": point, **group.iloc[0][parameters].to_dict(), "runs": len(group),
+               "failed": int(group["error"].notna().sum())}
+        for name in outcomes:
+            n, mean, _, low, high = t_interval(ok[name].to_numpy())
+            row[f"{name}_mean"] = mean
+            row[f"{name}_ci95"] = (high - low) / 2 if n >= 2 else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _groups(values: pd.Series) -> pd.Series:
+    """Group labels for a parameter: its values, or quantile bins if it takes many values."""
+    if values.nunique() <= MAX_LEVELS:
+        return values
+    return pd.qcut(values, BINS, duplicates="drop")
+
+
+def effect_table(results: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:
+    """Marginal mean of each outcome at each value (or bin) of each parameter, with 95% CI."""
+    ok = ok_runs(results)
+    rows = []
+    for param in parameters:
+        if ok.empty:
+            break
+        for label, group in ok.groupby(_groups(ok[param]), observed=True, sort=True):
+            x = float(group[param].mean())
+            for name in outcomes:
+                n, mean, sd, low, high = t_interval(group[name].to_numpy())
+                rows.append({"parameter": param, "value": x, "group": str(label), "outcome": name,
+                             "n": n, "mean": mean, "sd": sd, "ci95_low": low, "ci95_high": high})
+    columns = ["parameter", "value", "group", "outcome", "n", "mean", "sd", "ci95_low", "ci95_high"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def plot_effects(effects: pd.DataFrame, parameter: str, outcomes: list[str], path: Path,
+                 title: str = "") -> Path:
+    """One panel per outcome: marginal mean against ``parameter`` with its 95% band; save PNG."""
+    ncols = min(4, len(outcomes))
+    nrows = -(-len(outcomes) // ncols)
+    fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    data = effects[effects["parameter"] == parameter]
+    spec = SPECS.get(parameter)
+    xlabel = f"{parameter} ({spec.unit})" if spec else parameter
+    for ax, name in zip(axes, outcomes):
+        d = data[data["outcome"] == name].sort_values("value")
+        ax.fill_between(d["value"], d["ci95_low"], d["ci95_high"], alpha=0.25, color="C0",
+                        linewidth=0, label="95% CI")
+        ax.plot(d["value"], d["mean"], marker="o", markersize=3, color="C0", label="mean")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    fig.suptitle(title or f"Outcomes against {parameter} (mean over replications and other "
+                          f"parameters, 95% t-interval)", fontsize=10)
+    fig.savefig(path, dpi=90)
+    return path
+
+
+@dataclass
+class Report:
+    """What :func:`write_report` produced."""
+
+    folder: Path
+    summary: pd.DataFrame
+    runs: int
+    failed: int
+    failures: pd.DataFrame
+    figures: list[Path] = field(default_factory=list)
+
+
+def write_report(out_dir: str | Path, results: pd.DataFrame | None = None) -> Report:
+    """Write the tables and figures of the sweep in ``out_dir`` (into ``out_dir/report``)."""
+    out = Path(out_dir)
+    meta = read_meta(out)
+    results = load_results(out) if results is None else results
+    parameters, outcomes = list(meta["parameters"]), list(meta["outcomes"])
+    folder = out / REPORT_DIR
+    folder.mkdir(exist_ok=True)
+    summary = summary_table(results, outcomes)
+    summary.to_csv(folder / "summary.csv")
+    point_table(results, parameters, outcomes).to_csv(folder / "points.csv", index=False)
+    effects = effect_table(results, parameters, outcomes)
+    effects.to_csv(folder / "effects.csv", index=False)
+    failures = results[results["error"].notna()]
+    failures_path = folder / "failures.csv"
+    if len(failures):
+        failures.to_csv(failures_path, index=False)
+    elif failures_path.exists():
+        failures_path.unlink()
+    figures = []
+    if not effects.empty:
+        for param in parameters:
+            title = (f"{meta.get('name', 'sweep')}: outcomes against {param} "
+                     f"(mean, 95% t-interval over replications and other parameters)")
+            figures.append(plot_effects(effects, param, outcomes, folder / f"effect_{param}.png",
+                                        title))
+    return Report(folder, summary, len(results), len(failures), failures, figures)
+
+
+def format_summary(report: Report) -> str:
+    """The summary table as text for the terminal."""
+    table = report.summary.copy()
+    text = table.to_string(float_format=lambda v: f"{v:.4g}")
+    lines = [f"{report.runs} runs, {report.failed} failed", text,
+             f"tables and figures: {report.folder}"]
+    return "\n".join(lines)

@@ -1,0 +1,196 @@
+"""Run a design: every (point, replication) once, results streamed to disk as runs finish.
+
+:func:`run_design` is the Python entry point (the ``leadsim sweep`` command and the sensitivity
+harness call it). It opens the output folder (:class:`~sim.sweep.storage.ResultStore`), skips runs
+already recorded when resuming, sends the rest to a backend (:mod:`sim.sweep.backends`), buffers
+finished rows and writes them in atomic chunks, and returns the results from disk.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..outcomes import SUMMARY_OUTCOMES
+from ..parameters import Parameters
+from ..scenario import Scenario, scenario_from_params, scenario_to_toml
+from .backends import make_backend
+from .design import check_design
+from .storage import (BASE_FILE, DESIGN_FILE, EXPERIMENT_FILE, ResultStore, SweepError,
+                      load_results, sweep_meta)
+from .worker import RunTask, execute, failed_row, run_id, run_seed
+
+DEFAULT_CHUNK_SIZE = 200
+DEFAULT_FLUSH_SECONDS = 60.0
+
+
+@dataclass
+class SweepStats:
+    """What happened in one call of :func:`run_design` (set as ``results.attrs["sweep"]``)."""
+
+    total: int = 0              # runs in the design
+    skipped: int = 0            # already recorded (resume)
+    done: int = 0               # run in this call
+    failed: int = 0             # of those, recorded with an error
+    chunks: int = 0             # chunk files written in this call
+    seconds: float = 0.0        # wall time of this call
+    backend: str = ""
+    workers: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)   # up to 20 failed rows
+
+
+def check_outcomes(outcomes: Sequence[str] | None) -> tuple[str, ...]:
+    """The outcomes to keep (default: all summary outcomes), names validated."""
+    if outcomes is None:
+        return tuple(SUMMARY_OUTCOMES)
+    if isinstance(outcomes, str) or not isinstance(outcomes, Sequence) or not outcomes:
+        raise SweepError(f"'outcomes': expected a non-empty list of names; allowed: "
+                         f"{', '.join(SUMMARY_OUTCOMES)}")
+    for name in outcomes:
+        if name not in SUMMARY_OUTCOMES:
+            raise SweepError(f"'outcomes': unknown outcome {name!r}; allowed: "
+                             f"{', '.join(SUMMARY_OUTCOMES)}")
+    if len(set(outcomes)) != len(outcomes):
+        raise SweepError("'outcomes': an outcome is listed twice")
+    return tuple(outcomes)
+
+
+def _tasks(design: pd.DataFrame, base: Parameters, replications: int, seed: int,
+           outcomes: tuple[str, ...], skip: set[str]) -> Iterator[RunTask]:
+    """Tasks not yet recorded, in (point, replication) order, built lazily."""
+    names = list(design.columns)
+    for point, values in enumerate(design.itertuples(index=False, name=None)):
+        row = {n: (v.item() if hasattr(v, "item") else v) for n, v in zip(names, values)}
+        for rep in range(replications):
+            if run_id(point, rep) in skip:
+                continue
+            yield RunTask(point, rep, run_seed(seed, point, rep), row, base, outcomes)
+
+
+def _progress_bar(total: int, initial: int, enabled: bool, desc: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, disable=not enabled, unit="run", desc=desc,
+                dynamic_ncols=True, smoothing=0.1)
+
+
+def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: int = 1,
+               outcomes: Sequence[str] | None = None, out_dir: str | Path | None = None,
+               backend: str = "processes", workers: int | None = None,
+               scheduler: str | None = None, cluster_config: Mapping[str, Any] | None = None,
+               resume: bool = False, seed: int | None = None, progress: bool = True, *,
+               retry_failed: bool = False, retries: int | None = None,
+               chunk_size: int = DEFAULT_CHUNK_SIZE, flush_seconds: float = DEFAULT_FLUSH_SECONDS,
+               name: str | None = None, experiment_text: str | None = None) -> pd.DataFrame:
+    """Run every point of ``design`` ``replications`` times and return one row per run.
+
+    Args:
+        design: one row per sample point, one column per parameter (values for
+            :class:`~sim.parameters.Parameters`; integer parameters are rounded).
+        base: base scenario (or parameters); parameters not in the design come from it.
+        replications: runs per point; replication ``r`` of point ``i`` has run id ``"i-r"``.
+        outcomes: summary outcomes to keep (default: all of ``SUMMARY_OUTCOMES``).
+        out_dir: folder of the Parquet dataset and its description (None: a new temporary folder).
+        backend: ``"serial"``, ``"processes"``, ``"dask-local"``, ``"dask"`` (with ``scheduler``) or
+            ``"slurm"`` (with ``cluster_config``).
+        workers: worker processes (default: all cores; for SLURM, total worker processes).
+        scheduler: address of a running Dask scheduler (``backend="dask"``).
+        cluster_config: the ``[cluster]`` settings (see :mod:`sim.sweep.cluster`).
+        resume: finish a sweep already started in ``out_dir`` (it must be the same sweep).
+        seed: experiment seed (default ``base.params.seed``); run seeds are
+            ``SeedSequence(seed, spawn_key=(point, replication))``.
+        progress: show a progress bar (tqdm) with rate and ETA.
+        retry_failed: on resume, run again the runs recorded with an error.
+        retries: times a run lost with its worker is retried (default 3).
+        chunk_size: results buffered before a chunk file is written.
+        flush_seconds: also write a chunk when the oldest buffered result is this old.
+        name: name of the sweep (saved in ``sweep.json``).
+        experiment_text: text of the experiment file, saved as ``experiment.toml``.
+
+    Returns:
+        A DataFrame, one row per completed run ordered by (point, replication), with columns
+        ``run_id, point, replication, seed``, the design's parameters, the outcomes, ``error``
+        (None when the run succeeded) and ``run_seconds``. ``.attrs["sweep"]`` holds a
+        :class:`SweepStats` for this call and ``.attrs["out_dir"]`` the folder.
+    """
+    started = time.perf_counter()
+    design = check_design(design)
+    if isinstance(base, Parameters):
+        base = scenario_from_params(base)
+    if not isinstance(base, Scenario):
+        raise SweepError(f"'base': expected a Scenario or Parameters, got {type(base).__name__}")
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise SweepError(f"'replications': expected a positive integer, got {replications!r}")
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        raise SweepError(f"'chunk_size': expected a positive integer, got {chunk_size!r}")
+    keep = check_outcomes(outcomes)
+    seed = base.params.seed if seed is None else seed
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise SweepError(f"'seed': expected an integer in [0, 2**63), got {seed!r}")
+    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="leadsim-sweep-"))
+    from .. import __version__
+
+    meta = sweep_meta(name=name or base.name, design=design, base_params=base.params.to_dict(),
+                      replications=replications, seed=seed, outcomes=keep, version=__version__)
+    files = {DESIGN_FILE: design.to_csv(index_label="point"), BASE_FILE: scenario_to_toml(base)}
+    if experiment_text is not None:
+        files[EXPERIMENT_FILE] = experiment_text
+    stats = SweepStats(total=len(design) * replications, backend=backend)
+    with ResultStore.open(out, meta, resume=resume, files=files) as store:
+        if resume and retry_failed:
+            store.drop_failed()
+        skip = store.completed() if resume else set()
+        stats.skipped = len(skip)
+        todo = stats.total - stats.skipped
+        if todo > 0:
+            _execute(store, _tasks(design, base.params, replications, seed, keep, skip),
+                     todo, stats, progress, chunk_size, flush_seconds,
+                     make_backend(backend, workers=workers, scheduler=scheduler,
+                                  cluster_config=cluster_config, retries=retries))
+    stats.seconds = time.perf_counter() - started
+    results = load_results(out)
+    results.attrs["sweep"] = stats
+    results.attrs["out_dir"] = str(out)
+    return results
+
+
+def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: SweepStats,
+             progress: bool, chunk_size: int, flush_seconds: float, backend) -> None:
+    """Drain ``tasks`` through ``backend`` into ``store`` (flushing what is buffered on exit)."""
+    buffer: list[dict[str, Any]] = []
+    oldest = 0.0
+
+    def flush():
+        if buffer:
+            store.write_chunk(buffer)
+            stats.chunks += 1
+            buffer.clear()
+
+    bar = _progress_bar(stats.total, stats.skipped, progress, store.meta.get("name", "sweep"))
+    try:
+        stats.workers = backend.workers
+        for task, result in backend.run(execute, tasks):
+            if isinstance(result, BaseException):
+                result = failed_row(task, f"{type(result).__name__}: {result}".replace("\n", " "))
+            if not buffer:
+                oldest = time.monotonic()
+            buffer.append(result)
+            stats.done += 1
+            if result["error"] is not None:
+                stats.failed += 1
+                if len(stats.failures) < 20:
+                    stats.failures.append(result)
+                bar.set_postfix(failed=stats.failed, refresh=False)
+            bar.update(1)
+            if len(buffer) >= chunk_size or time.monotonic() - oldest >= flush_seconds:
+                flush()
+    finally:
+        flush()                 # keep every finished run, even on Ctrl-C or an error
+        bar.close()
+        backend.close()
