@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import constants as C
+from .organisation import wrap
 from .state import Organisation
 
 WEEKS_PER_YEAR = 52.0
@@ -69,7 +70,7 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     tasks.unit_lo[s] = unit_lo[ok]
     tasks.width[s] = width[ok]
     tasks.owner[s] = owner[ok]
-    tasks.aim[s] = np.angle(np.exp(1j * aim[ok]))
+    tasks.aim[s] = wrap(aim[ok])
     tasks.required[s] = C.EFFORT_PER_UNIT * width[ok] * difficulty[ok]
     tasks.value[s] = value[ok]
     for arr in (tasks.progress, tasks.last_dp, tasks.consolidation, tasks.negotiated, tasks.alignment,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import constants as C
+from .organisation import wrap
 
 BASE = 0.25
 W_SUPPORT = 0.3
@@ -50,8 +51,9 @@ def update_motivation(motivation, target):
 
 def drift_aims(aim, pull_cos, pull_sin, anchor):
     """Turn aims towards the direction they are pulled and back towards their anchor culture."""
-    pulled = (pull_cos != 0.0) | (pull_sin != 0.0)
-    target = np.arctan2(pull_sin, pull_cos)
-    aim += np.where(pulled, C.AIM_DRIFT * np.sin(target - aim), 0.0)
+    # sin(target - aim) for target = atan2(pull_sin, pull_cos), without computing the angle
+    norm = np.hypot(pull_cos, pull_sin)
+    towards = (pull_sin * np.cos(aim) - pull_cos * np.sin(aim)) / np.where(norm > 0.0, norm, 1.0)
+    aim += C.AIM_DRIFT * towards
     aim += C.AIM_ANCHOR * np.sin(anchor - aim)
-    aim[:] = np.angle(np.exp(1j * aim))
+    aim[:] = wrap(aim)

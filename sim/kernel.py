@@ -31,14 +31,15 @@ _R_ASSIGNED, _R_NEGOTIATED = REC["assigned"], REC["negotiated"]
 _LEADER_PULL = 0.1   # weight of a led task's aim in its leader's aim drift (see reference)
 
 jit = numba.njit(cache=True, nogil=True)
+inline = numba.njit(cache=True, nogil=True, inline="always")   # small helpers: no call overhead
 
 
-@jit
+@inline
 def _grant(st, i, m):
     return (1.0 - m) * st.authority[i] + m * st.standing[i]
 
 
-@jit
+@inline
 def _is_leader(ta, t, i):
     for k in range(_L):
         if ta.leaders[t, k] == i:
@@ -46,12 +47,12 @@ def _is_leader(ta, t, i):
     return False
 
 
-@jit
+@inline
 def _free(st, ta, t, i):
     return st.lead_count[i] < st.max_leads[i] and not _is_leader(ta, t, i)
 
 
-@jit
+@inline
 def _n_leaders(ta, t):
     n = 0
     for k in range(_L):
@@ -60,7 +61,7 @@ def _n_leaders(ta, t):
     return n
 
 
-@jit
+@inline
 def _add_leader(st, ta, t, i):
     for k in range(_L):
         if ta.leaders[t, k] < 0:
@@ -69,7 +70,7 @@ def _add_leader(st, ta, t, i):
             return
 
 
-@jit
+@inline
 def _tied(net, i, j):
     lo = net.ptr[i]
     hi = net.ptr[i + 1]
@@ -85,23 +86,20 @@ def _tied(net, i, j):
     return False
 
 
-@jit
-def _reach(st, ta, t, i, u0, U):
-    """(authority reach, credibility reach) of task t's leaders on person i; (1, 1) for a leader."""
+@inline
+def _unit_reach(st, ta, t, unit, rel, U):
+    """(authority reach, credibility reach) of task t's leaders on the staff of ``unit``."""
     auth = 0.0
     cred = 0.0
-    ri = st.unit[i] - u0
     for k in range(_L):
         l = ta.leaders[t, k]
         if l < 0:
             continue
-        if l == i:
-            return 1.0, 1.0
-        if (ri - st.scope_lo[l]) % U < st.scope_n[l]:
+        if (rel - st.scope_lo[l]) % U < st.scope_n[l]:
             a = st.authority[l]
         else:
             a = st.authority[l] * C.CROSS_UNIT_REACH
-        if st.unit[l] == st.unit[i]:
+        if st.unit[l] == unit:
             c = st.credibility[l]
         else:
             c = st.credibility[l] * C.CROSS_UNIT_REACH
@@ -112,8 +110,33 @@ def _reach(st, ta, t, i, u0, U):
     return auth, cred
 
 
-@jit
-def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
+@inline
+def _has_room(st, i):
+    return st.lead_count[i] < st.max_leads[i]
+
+
+@inline
+def _claim(st, i, m, S):
+    a = st.authority[i]
+    return st.motivation[i] * ((1.0 - m) * a + m * st.expertise[i]) * (a + (1.0 - a) * S)
+
+
+@inline
+def _count_unit(st, un, unit, rel, m, S, theta, unit_claim, unit_could):
+    """Claim propensity summed over the unit's staff with room to lead, and how many could lead."""
+    total = 0.0
+    could = 0
+    for i in range(un.staff_start[unit], un.staff_end[unit]):
+        if _has_room(st, i):
+            total += _claim(st, i, m, S)
+            if _grant(st, i, m) >= theta:
+                could += 1
+    unit_claim[rel] = total
+    unit_could[rel] = could
+
+
+@inline
+def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
     """Phase 1 for one task: brokering, retention, assignment, negotiation, claims, direction."""
     m = ho.mix[h]
     S = ho.support[h]
@@ -143,6 +166,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
         if _grant(st, l, m) < theta or u[t, U_DROP + k] < drop:
             ta.leaders[t, k] = -1
             st.lead_count[l] -= 1
+            _count_unit(st, un, st.unit[l], st.unit[l] - u0, m, S, theta, unit_claim, unit_could)
             changed = True
     nl = _n_leaders(ta, t)
     # concentrated leadership assigns the task to its positional owner (or highest authority)
@@ -161,6 +185,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
                         best_a = st.authority[i]
         if best >= 0 and _grant(st, best, m) >= theta:
             _add_leader(st, ta, t, best)
+            _count_unit(st, un, st.unit[best], st.unit[best] - u0, m, S, theta, unit_claim, unit_could)
             rec[h, _R_ASSIGNED] += 1.0
             changed = True
             nl += 1
@@ -182,6 +207,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
                         best_g = g
         if best >= 0:
             _add_leader(st, ta, t, best)
+            _count_unit(st, un, st.unit[best], st.unit[best] - u0, m, S, theta, unit_claim, unit_could)
             rec[h, _R_NEGOTIATED] += 1.0
             changed = True
             nl += 1
@@ -190,13 +216,9 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
         total = 0.0
         n_could = 0
         for k in range(ta.width[t]):
-            unit = u0 + (ta.unit_lo[t] + k) % U
-            for i in range(un.staff_start[unit], un.staff_end[unit]):
-                if _free(st, ta, t, i):
-                    a = st.authority[i]
-                    total += st.motivation[i] * ((1.0 - m) * a + m * st.expertise[i]) * (a + (1.0 - a) * S)
-                    if _grant(st, i, m) >= theta:
-                        n_could += 1
+            rel = (ta.unit_lo[t] + k) % U
+            total += unit_claim[rel]
+            n_could += unit_could[rel]
         extra = n_could - 1 if n_could > 1 else 0
         felt = 1.0 / (1.0 + cfg.diffusion * extra * (1.0 - ta.consolidation[t]))
         damping = 1.0
@@ -210,16 +232,17 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec):
             for k in range(ta.width[t]):
                 unit = u0 + (ta.unit_lo[t] + k) % U
                 for i in range(un.staff_start[unit], un.staff_end[unit]):
-                    if pick < 0 and _free(st, ta, t, i):
-                        a = st.authority[i]
-                        c = st.motivation[i] * ((1.0 - m) * a + m * st.expertise[i]) * (a + (1.0 - a) * S)
+                    if pick < 0 and _has_room(st, i):
+                        c = _claim(st, i, m, S)
                         if c > 0.0:
                             acc += c
                             if acc >= target:
                                 pick = i
-            if pick >= 0:
+            if pick >= 0 and not _is_leader(ta, t, pick):
                 if _grant(st, pick, m) >= theta:
                     _add_leader(st, ta, t, pick)
+                    _count_unit(st, un, st.unit[pick], st.unit[pick] - u0, m, S, theta, unit_claim,
+                                unit_could)
                     rec[h, _R_GRANTED] += 1.0
                     changed = True
                     nl += 1
@@ -288,19 +311,47 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
     t0 = ho.task_start[h]
     t1 = ho.task_end[h]
     # phase 1: who leads, and with what direction
+    m = ho.mix[h]
+    S = ho.support[h]
+    unit_claim = np.zeros(U)
+    unit_could = np.zeros(U, np.int64)
+    for rel in range(U):
+        _count_unit(st, un, u0 + rel, rel, m, S, cfg.grant_threshold, unit_claim, unit_could)
     for t in range(t0, t1):
         if ta.status[t] == _ACTIVE:
-            _emerge(h, t, st, un, ho, net, ta, cfg, u, rec)
+            _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could)
     # phase 2: demand on each person = sum of the influence of every led task that reaches them
+    demand = out.demand
+    staff_start = un.staff_start
+    staff_end = un.staff_end
+    leaders = ta.leaders
     for t in range(t0, t1):
         if ta.status[t] != _ACTIVE or _n_leaders(ta, t) == 0:
             continue
         for k in range(ta.width[t]):
-            unit = u0 + (ta.unit_lo[t] + k) % U
-            for i in range(un.staff_start[unit], un.staff_end[unit]):
-                a, c = _reach(st, ta, t, i, u0, U)
-                out.demand[i] += 0.5 * (a + c)
+            rel = (ta.unit_lo[t] + k) % U
+            unit = u0 + rel
+            a, c = _unit_reach(st, ta, t, unit, rel, U)
+            influence = 0.5 * (a + c)
+            l0 = leaders[t, 0]
+            l1 = leaders[t, 1]
+            l2 = leaders[t, 2]
+            for i in range(staff_start[unit], staff_end[unit]):
+                if i == l0 or i == l1 or i == l2:
+                    demand[i] += 1.0
+                else:
+                    demand[i] += influence
     # phase 3: effort, split by influence and scaled by motivation (in the budget)
+    budget = st.budget
+    cos_aim = st.cos_aim
+    sin_aim = st.sin_aim
+    share_out = out.share
+    seen_progress = out.seen_progress
+    seen_conflict = out.seen_conflict
+    supportive = out.supportive
+    pull_cos = out.pull_cos
+    pull_sin = out.pull_sin
+    effort_given = out.effort_given
     for t in range(t0, t1):
         if ta.status[t] != _ACTIVE:
             continue
@@ -310,20 +361,31 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
             dsin = ta.dir_sin[t]
             conflict = 1.0 if ta.conflict[t] else 0.0
             for k in range(ta.width[t]):
-                unit = u0 + (ta.unit_lo[t] + k) % U
-                for i in range(un.staff_start[unit], un.staff_end[unit]):
-                    a, c = _reach(st, ta, t, i, u0, U)
-                    share = 0.5 * (a + c) / (C.ROUTINE_PULL + out.demand[i])
-                    agree = 0.5 * (1.0 + st.cos_aim[i] * dcos + st.sin_aim[i] * dsin)
-                    e = st.budget[i] * share * (0.5 + 0.5 * agree)
+                rel = (ta.unit_lo[t] + k) % U
+                unit = u0 + rel
+                a_unit, c_unit = _unit_reach(st, ta, t, unit, rel, U)
+                l0 = leaders[t, 0]
+                l1 = leaders[t, 1]
+                l2 = leaders[t, 2]
+                last_dp = ta.last_dp[t]
+                for i in range(staff_start[unit], staff_end[unit]):
+                    if i == l0 or i == l1 or i == l2:
+                        a = 1.0
+                        c = 1.0
+                    else:
+                        a = a_unit
+                        c = c_unit
+                    share = 0.5 * (a + c) / (C.ROUTINE_PULL + demand[i])
+                    agree = 0.5 * (1.0 + cos_aim[i] * dcos + sin_aim[i] * dsin)
+                    e = budget[i] * share * (0.5 + 0.5 * agree)
                     E += e
-                    out.share[i] += share
-                    out.seen_progress[i] += share * ta.last_dp[t]
-                    out.seen_conflict[i] += share * conflict
-                    out.supportive[i] += share * c
-                    out.pull_cos[i] += e * dcos
-                    out.pull_sin[i] += e * dsin
-                    out.effort_given[i] += e
+                    share_out[i] += share
+                    seen_progress[i] += share * last_dp
+                    seen_conflict[i] += share * conflict
+                    supportive[i] += share * c
+                    pull_cos[i] += e * dcos
+                    pull_sin[i] += e * dsin
+                    effort_given[i] += e
             for k in range(_L):
                 l = ta.leaders[t, k]
                 if l >= 0:
@@ -331,7 +393,6 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
                     out.pull_sin[l] += _LEADER_PULL * ta.sin_aim[t]
         ta.effort[t] = E
     # phase 4: progress, consolidation, failure and completion
-    S = ho.support[h]
     for t in range(t0, t1):
         if ta.status[t] != _ACTIVE:
             continue

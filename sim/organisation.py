@@ -90,8 +90,8 @@ def _initial_aims(rng, role, hybrid, unit, hospital, unit_aim, hospital_aim):
 
 
 def wrap(angle: np.ndarray) -> np.ndarray:
-    """Angles into (-pi, pi]."""
-    return np.angle(np.exp(1j * np.asarray(angle)))
+    """Angles into [-pi, pi)."""
+    return (np.asarray(angle) + np.pi) % (2.0 * np.pi) - np.pi
 
 
 def aim_anchor(staff: StaffArrays, units: UnitArrays, hospitals: HospitalArrays) -> np.ndarray:

@@ -51,9 +51,13 @@ def hospital_week(h: int, tick: int, k: KernelInputs, u: np.ndarray) -> None:
         leadership_emergence(h, t, k, u)
     for t in active:
         if number_of_leaders(k, t) > 0:
-            for i in staff_reached(k, h, t):
-                authority_reach, credibility_reach = reach(k, h, t, i)
-                k.out.demand[i] += 0.5 * (authority_reach + credibility_reach)
+            for unit in units_crossed(k, h, t):
+                authority_reach, credibility_reach = reach(k, h, t, unit)
+                for i in staff_of(k, unit):
+                    if i in leaders_of(k, t):
+                        k.out.demand[i] += 1.0          # a leader is fully taken by their task
+                    else:
+                        k.out.demand[i] += 0.5 * (authority_reach + credibility_reach)
     for t in active:
         tasks.effort[t] = effort_on(k, h, t)
     for t in active:
@@ -90,13 +94,26 @@ def add_leader(k: KernelInputs, t: int, i: int) -> None:
     k.staff.lead_count[i] += 1
 
 
-def staff_reached(k: KernelInputs, h: int, t: int):
-    """Staff of the units task t crosses (adjacent units, wrapping within the hospital)."""
+def has_room(k: KernelInputs, i: int) -> bool:
+    """Person i can lead another task (leads fewer than their capacity allows)."""
+    return k.staff.lead_count[i] < k.staff.max_leads[i]
+
+
+def units_crossed(k: KernelInputs, h: int, t: int) -> list[int]:
+    """Units task t crosses: adjacent units from its first, wrapping within the hospital."""
     first_unit = k.hospitals.unit_start[h]
     n_units = k.hospitals.n_units[h]
-    for step in range(k.tasks.width[t]):
-        unit = first_unit + (k.tasks.unit_lo[t] + step) % n_units
-        yield from range(k.units.staff_start[unit], k.units.staff_end[unit])
+    return [first_unit + (k.tasks.unit_lo[t] + step) % n_units for step in range(k.tasks.width[t])]
+
+
+def staff_of(k: KernelInputs, unit: int) -> range:
+    return range(k.units.staff_start[unit], k.units.staff_end[unit])
+
+
+def staff_reached(k: KernelInputs, h: int, t: int):
+    """Staff of the units task t crosses, unit by unit."""
+    for unit in units_crossed(k, h, t):
+        yield from staff_of(k, unit)
 
 
 def tied(k: KernelInputs, i: int, j: int) -> bool:
@@ -105,25 +122,23 @@ def tied(k: KernelInputs, i: int, j: int) -> bool:
     return j in set(int(n) for n in neighbours)
 
 
-def reach(k: KernelInputs, h: int, t: int, i: int) -> tuple[float, float]:
-    """How strongly task t's leaders reach person i: (authority, credibility).
+def reach(k: KernelInputs, h: int, t: int, unit: int) -> tuple[float, float]:
+    """How strongly task t's leaders reach the staff of ``unit``: (authority, credibility).
 
     Authority reaches fully within a leader's formal scope, credibility within the leader's own unit;
     both reach ``CROSS_UNIT_REACH`` as far beyond. The strongest leader on each count acts, so a
     coalition of a manager and a credible clinician combines control with credibility (McKee et al.).
-    A leader is fully reached by their own task.
+    (A leader is fully reached by their own task: callers treat leaders separately.)
     """
     st = k.staff
     authority_reach = 0.0
     credibility_reach = 0.0
-    own_unit = st.unit[i] - k.hospitals.unit_start[h]
+    position = unit - k.hospitals.unit_start[h]
     n_units = k.hospitals.n_units[h]
     for l in leaders_of(k, t):
-        if l == i:
-            return 1.0, 1.0
-        in_scope = (own_unit - st.scope_lo[l]) % n_units < st.scope_n[l]
+        in_scope = (position - st.scope_lo[l]) % n_units < st.scope_n[l]
         a = st.authority[l] if in_scope else st.authority[l] * C.CROSS_UNIT_REACH
-        same_unit = st.unit[l] == st.unit[i]
+        same_unit = st.unit[l] == unit
         c = st.credibility[l] if same_unit else st.credibility[l] * C.CROSS_UNIT_REACH
         authority_reach = max(authority_reach, a)
         credibility_reach = max(credibility_reach, c)
@@ -209,24 +224,30 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
             changed = True
             n_leaders += 1
 
-    # Emergent claims. Everyone with room may step forward; the more people others would grant,
-    # the less each feels it is theirs (felt responsibility 1 / (1 + diffusion * (n - 1))), unless
-    # the role is consolidated. A task already led attracts fewer claims. At most one claim a week.
+    # Emergent claims. Everyone in the units crossed with room to lead may step forward; the more
+    # people others would grant, the less each feels it is theirs (felt responsibility
+    # 1 / (1 + diffusion * (n - 1))), unless the role is consolidated. A task already led attracts
+    # fewer claims. At most one claim a week; a claim by a current leader just renews their role.
     if n_leaders < C.MAX_LEADERS:
-        eligible = [i for i in staff_reached(k, h, t) if can_take_on(k, t, i)]
-        propensity = [claim_propensity(k, i, mix, support) for i in eligible]
         total = 0.0
-        for p in propensity:
-            total += p
-        could_lead = sum(1 for i in eligible if grant_score(k, i, mix) >= threshold)
+        could_lead = 0
+        for unit in units_crossed(k, h, t):
+            unit_total = 0.0
+            for i in staff_of(k, unit):
+                if has_room(k, i):
+                    unit_total += claim_propensity(k, i, mix, support)
+                    could_lead += grant_score(k, i, mix) >= threshold
+            total += unit_total
         felt = 1.0 / (1.0 + cfg.diffusion * max(could_lead - 1, 0) * (1.0 - ta.consolidation[t]))
         damping = 1.0
         for _ in range(n_leaders):
             damping *= C.JOIN_DAMPING
         hazard = C.CLAIM_RATE * felt * total * damping
         if total > 0.0 and u[t, U_CLAIM] < 1.0 - math.exp(-hazard):
-            claimant = _weighted_pick(eligible, propensity, u[t, U_CLAIMANT] * total)
-            if claimant >= 0:
+            people = [i for i in staff_reached(k, h, t) if has_room(k, i)]
+            weights = [claim_propensity(k, i, mix, support) for i in people]
+            claimant = _weighted_pick(people, weights, u[t, U_CLAIMANT] * total)
+            if claimant >= 0 and claimant not in leaders_of(k, t):
                 if grant_score(k, claimant, mix) >= threshold:
                     add_leader(k, t, claimant)
                     k.out.record[h, REC["claims_granted"]] += 1.0
@@ -315,19 +336,24 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
     dir_cos, dir_sin = ta.dir_cos[t], ta.dir_sin[t]
     conflict = 1.0 if ta.conflict[t] else 0.0
     total = 0.0
-    for i in staff_reached(k, h, t):
-        authority_reach, credibility_reach = reach(k, h, t, i)
-        share = 0.5 * (authority_reach + credibility_reach) / (C.ROUTINE_PULL + out.demand[i])
-        agreement = 0.5 * (1.0 + st.cos_aim[i] * dir_cos + st.sin_aim[i] * dir_sin)
-        effort = st.budget[i] * share * (0.5 + 0.5 * agreement)
-        total += effort
-        out.share[i] += share
-        out.seen_progress[i] += share * ta.last_dp[t]
-        out.seen_conflict[i] += share * conflict
-        out.supportive[i] += share * credibility_reach
-        out.pull_cos[i] += effort * dir_cos
-        out.pull_sin[i] += effort * dir_sin
-        out.effort_given[i] += effort
+    for unit in units_crossed(k, h, t):
+        unit_authority, unit_credibility = reach(k, h, t, unit)
+        for i in staff_of(k, unit):
+            if i in leaders_of(k, t):
+                authority_reach, credibility_reach = 1.0, 1.0
+            else:
+                authority_reach, credibility_reach = unit_authority, unit_credibility
+            share = 0.5 * (authority_reach + credibility_reach) / (C.ROUTINE_PULL + out.demand[i])
+            agreement = 0.5 * (1.0 + st.cos_aim[i] * dir_cos + st.sin_aim[i] * dir_sin)
+            effort = st.budget[i] * share * (0.5 + 0.5 * agreement)
+            total += effort
+            out.share[i] += share
+            out.seen_progress[i] += share * ta.last_dp[t]
+            out.seen_conflict[i] += share * conflict
+            out.supportive[i] += share * credibility_reach
+            out.pull_cos[i] += effort * dir_cos
+            out.pull_sin[i] += effort * dir_sin
+            out.effort_given[i] += effort
     for l in leaders_of(k, t):
         out.pull_cos[l] += LEADER_PULL * ta.cos_aim[t]
         out.pull_sin[l] += LEADER_PULL * ta.sin_aim[t]
