@@ -17,7 +17,10 @@ def progress_bar(total: int, enabled: bool = True, description: str = "simulatin
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, desc=description, unit="week", file=sys.stderr, dynamic_ncols=True,
+    class Bar(tqdm):
+        monitor_interval = 0   # no monitor thread: worker processes are forked while it runs
+
+    with Bar(total=total, desc=description, unit="week", file=sys.stderr, dynamic_ncols=True,
               smoothing=0.1) as bar:
         yield bar.update
 

@@ -17,7 +17,7 @@ import queue as queue_module
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -52,6 +52,7 @@ class ScenarioRun:
     seeds: list[int]
     results: list[Results]
     organisation: OrgSnapshot | None = None
+    _summary: pd.DataFrame | None = field(default=None, init=False, repr=False)
 
     def per_replication(self) -> pd.DataFrame:
         """One row per replication: ``replication, seed`` and every summary outcome."""
@@ -76,7 +77,9 @@ class ScenarioRun:
 
     def summary(self) -> pd.DataFrame:
         """Mean, sd and 95% t-interval over replications of every summary outcome."""
-        return summary_table(self.per_replication(), SUMMARY_OUTCOMES)
+        if self._summary is None:
+            self._summary = summary_table(self.per_replication(), SUMMARY_OUTCOMES)
+        return self._summary.copy()
 
 
 def available_workers() -> int:

@@ -12,9 +12,9 @@ LEVEL = 0.95
 
 def t_quantile(df: int, level: float = LEVEL) -> float:
     """Two-sided Student t critical value for ``df`` degrees of freedom."""
-    from scipy import stats   # imported lazily: scipy is slow to import
+    from scipy.special import stdtrit   # lazily, and not scipy.stats: much faster to import
 
-    return float(stats.t.ppf(0.5 + level / 2.0, df))
+    return float(stdtrit(df, 0.5 + level / 2.0))
 
 
 def mean_ci(values, level: float = LEVEL) -> dict[str, float | int | None]:
@@ -58,7 +58,7 @@ def band(matrix: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, np.ndarr
     half = np.zeros_like(mean)
     many = n >= 2
     if many.any():
-        from scipy import stats
+        from scipy.special import stdtrit
 
-        half[many] = stats.t.ppf(0.5 + level / 2.0, n[many] - 1) * sd[many] / np.sqrt(n[many])
+        half[many] = stdtrit(n[many] - 1, 0.5 + level / 2.0) * sd[many] / np.sqrt(n[many])
     return mean, mean - half, mean + half
