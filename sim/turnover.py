@@ -27,14 +27,25 @@ def weekly_leaving_probability(turnover_rate: float) -> float:
 
 
 def turnover(org: Organisation, params, rng: np.random.Generator) -> np.ndarray:
-    """Replace this week's leavers; return their staff ids."""
-    staff, tasks = org.staff, org.tasks
+    """Draw this week's leavers, replace them, and return their staff ids."""
     p = weekly_leaving_probability(params.turnover_rate)
-    u_staff = rng.random(staff.n)
-    u_role = rng.random(tasks.leaders.shape)
+    u_staff = rng.random(org.staff.n)
+    u_role = rng.random(org.tasks.leaders.shape)
     leavers = np.flatnonzero(u_staff < p)
+    replace_leavers(org, leavers, u_role, rng)
+    return leavers
+
+
+def replace_leavers(org: Organisation, leavers: np.ndarray, u_role: np.ndarray,
+                    rng: np.random.Generator) -> None:
+    """Refill the posts of ``leavers`` with newcomers and settle the roles they held.
+
+    A leader slot held by a leaver stays with the post (the successor) when ``u_role`` for that slot
+    is below the task's consolidation, and is emptied otherwise. Brokering stops.
+    """
+    staff, tasks = org.staff, org.tasks
     if leavers.size == 0:
-        return leavers
+        return
     left = np.zeros(staff.n, bool)
     left[leavers] = True
     active = (tasks.status == C.ACTIVE)[:, None]
@@ -46,7 +57,6 @@ def turnover(org: Organisation, params, rng: np.random.Generator) -> np.ndarray:
     gone = brokered & left[np.where(tasks.broker >= 0, tasks.broker, 0)]
     tasks.broker[gone] = -1
     draw_newcomer_traits(rng, staff, leavers, org.units.aim, org.hospitals.aim)
-    return leavers
 
 
 def recount_roles(org: Organisation) -> None:
