@@ -28,6 +28,7 @@ _R_COMPLETED, _R_FVAC, _R_FCON = REC["completed"], REC["failed_vacuum"], REC["fa
 _R_ABANDONED, _R_GAIN = REC["abandoned"], REC["gain"]
 _R_GRANTED, _R_REJECTED = REC["claims_granted"], REC["claims_rejected"]
 _R_ASSIGNED, _R_NEGOTIATED = REC["assigned"], REC["negotiated"]
+_R_INTERACTIONS = REC["interactions"]
 _LEADER_PULL = 0.1   # weight of a led task's aim in its leader's aim drift (see reference)
 
 jit = numba.njit(cache=True, nogil=True)
@@ -135,7 +136,7 @@ def _count_unit(st, un, unit, rel, m, S, theta, unit_claim, unit_could):
     unit_could[rel] = could
 
 
-@inline
+@jit
 def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
     """Phase 1 for one task: brokering, retention, assignment, negotiation, claims, direction."""
     m = ho.mix[h]
@@ -368,6 +369,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
                 l1 = leaders[t, 1]
                 l2 = leaders[t, 2]
                 last_dp = ta.last_dp[t]
+                rec[h, _R_INTERACTIONS] += staff_end[unit] - staff_start[unit]
                 for i in range(staff_start[unit], staff_end[unit]):
                     if i == l0 or i == l1 or i == l2:
                         a = 1.0

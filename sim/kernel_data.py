@@ -20,7 +20,7 @@ RECORD_COLUMNS = (
     "active_tasks", "vacuum_tasks", "conflict_tasks", "directed_tasks", "effort", "aligned_effort",
     "completed", "failed_vacuum", "failed_conflict", "abandoned", "gain",
     "leaders_manager", "leaders_clinician", "leaders_hybrid", "leaders_coordinator",
-    "claims_granted", "claims_rejected", "assigned", "negotiated",
+    "claims_granted", "claims_rejected", "assigned", "negotiated", "interactions",
 )
 REC = {name: k for k, name in enumerate(RECORD_COLUMNS)}
 REC_LEADERS = REC["leaders_manager"]   # first of the four who-leads columns (LEAD_* order)

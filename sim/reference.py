@@ -338,6 +338,7 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
     total = 0.0
     for unit in units_crossed(k, h, t):
         unit_authority, unit_credibility = reach(k, h, t, unit)
+        out.record[h, REC["interactions"]] += len(staff_of(k, unit))
         for i in staff_of(k, unit):
             if i in leaders_of(k, t):
                 authority_reach, credibility_reach = 1.0, 1.0
