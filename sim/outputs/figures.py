@@ -213,9 +213,11 @@ def organisation(snap: OrgSnapshot, path: Path, title: str) -> Path:
                         loc="upper left", bbox_to_anchor=(1.0, 0.68))
     ax.add_artist(legend2)
     legend3 = ax.legend(handles=kind_handles, loc="upper left", bbox_to_anchor=(1.0, 0.36))
-    ax.set_title(f"{title}: hospital {snap.hospital} at week {snap.week} "
-                 f"({snap.n_staff} staff in {snap.n_units} units, "
-                 f"{snap.task_status.shape[0]} task slots in use)", fontsize=11)
+    active = int((snap.task_status == C.ACTIVE).sum())
+    ended = int(snap.task_status.shape[0]) - active
+    ax.set_title(f"{title}: hospital {snap.hospital} at week {snap.week}\n{snap.n_staff} staff in "
+                 f"{snap.n_units} units; {active} active tasks and {ended} ended ones still on "
+                 f"record", fontsize=11)
     ax.set_aspect("equal")
     ax.axis("off")
     fig.savefig(path, dpi=DPI, bbox_inches="tight", bbox_extra_artists=[legend, legend2, legend3])

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import queue as queue_module
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -91,8 +92,9 @@ def available_workers() -> int:
 
 
 def _context():
-    # fork starts workers instantly with numba's compiled code already loaded; elsewhere (macOS,
-    # Windows) use the platform's safe default.
+    # On Linux, fork starts workers at once with numba's compiled code already loaded (spawn or
+    # forkserver re-import numba, mesa and pandas: seconds per worker). Elsewhere (macOS, Windows)
+    # use the platform's default.
     if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
@@ -132,7 +134,12 @@ def run_jobs(jobs: Sequence[Job], workers: int | None = None,
     q = ctx.Queue()
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(q,))
     try:
-        futures = [pool.submit(_execute, job) for job in jobs]
+        with warnings.catch_warnings():
+            # Python 3.12 warns when forking a process that has other OS threads; here those are
+            # idle native pools (OpenBLAS registers fork handlers) and the workers only compute.
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded, use of fork",
+                                    DeprecationWarning)
+            futures = [pool.submit(_execute, job) for job in jobs]
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
