@@ -66,8 +66,6 @@ def sweep_command(args) -> int:
     experiment = load_experiment(args.experiment)   # ExperimentError: one line, exit 2
     out = Path(args.out) if args.out else Path("runs") / experiment.name
     backend = backend_name(args)
-    print(f"sweep {experiment.name}: {len(experiment.design)} points x {experiment.replications} "
-          f"replications = {experiment.runs} runs, backend {backend}, output {out}", file=sys.stderr)
     try:
         results = run_experiment(
             experiment, out_dir=out, backend=backend, workers=args.workers,
@@ -78,19 +76,19 @@ def sweep_command(args) -> int:
     except ExperimentError:
         raise
     stats = results.attrs["sweep"]
-    print(f"{stats.done} runs in {stats.seconds:.1f} s ({stats.skipped} already done); "
+    print(f"{stats.done} runs in {stats.seconds:.1f} s on {stats.backend} ({stats.workers} "
+          f"workers; {stats.skipped} already done); "
           f"{len(results)} of {stats.total} recorded in {out}", file=sys.stderr)
     if not args.no_report:
         print(format_summary(write_report(out, results)))
-    return report_failures(results)
+    return report_failures(results, list(experiment.design.columns))
 
 
-def report_failures(results) -> int:
+def report_failures(results, params: list[str]) -> int:
     """Print the failed runs (first 10) and return the exit status (1 if any failed)."""
     failed = results[results["error"].notna()]
     if failed.empty:
         return 0
-    params = _design_columns(results)
     print(f"leadsim sweep: {len(failed)} of {len(results)} runs failed:", file=sys.stderr)
     for _, row in failed.head(10).iterrows():
         values = ", ".join(f"{p}={row[p]}" for p in params)
@@ -99,8 +97,3 @@ def report_failures(results) -> int:
         print(f"  ... and {len(failed) - 10} more (see report/failures.csv)", file=sys.stderr)
     return EXIT_FAILED_RUNS
 
-
-def _design_columns(results) -> list[str]:
-    from ..parameters import SPECS
-
-    return [c for c in results.columns if c in SPECS]

@@ -16,22 +16,48 @@ backend, the number of workers or the order in which runs finish. Results stream
 dataset in atomic chunks; ``resume=True`` runs only what is missing. See docs/SWEEPS.md.
 """
 
-from .backends import BACKENDS, make_backend
-from .cluster import ClusterConfigError, make_slurm_cluster, slurm_cluster_kwargs
-from .design import DesignError, check_design, grid_design, lhs_design, table_design
-from .experiment import Experiment, ExperimentError, load_experiment
-from .report import write_report
-from .runner import SweepStats, run_design
-from .storage import SweepError, load_results
-from .worker import run_id, run_seed
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+# Names are loaded on first use (PEP 562), so that worker processes, which only need
+# :mod:`sim.sweep.worker`, do not import pyarrow, scipy or matplotlib.
+_EXPORTS = {
+    "BACKENDS": "backends", "make_backend": "backends",
+    "ClusterConfigError": "cluster", "make_slurm_cluster": "cluster",
+    "slurm_cluster_kwargs": "cluster",
+    "DesignError": "design", "check_design": "design", "grid_design": "design",
+    "lhs_design": "design", "table_design": "design",
+    "Experiment": "experiment", "ExperimentError": "experiment", "load_experiment": "experiment",
+    "write_report": "report",
+    "SweepStats": "runner", "run_design": "runner", "run_experiment": "runner",
+    "SweepError": "storage", "load_results": "storage",
+    "run_id": "worker", "run_seed": "worker",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .backends import BACKENDS, make_backend
+    from .cluster import ClusterConfigError, make_slurm_cluster, slurm_cluster_kwargs
+    from .design import DesignError, check_design, grid_design, lhs_design, table_design
+    from .experiment import Experiment, ExperimentError, load_experiment
+    from .report import write_report
+    from .runner import SweepStats, run_design, run_experiment
+    from .storage import SweepError, load_results
+    from .worker import run_id, run_seed
 
 
-def run_experiment(experiment: Experiment, out_dir=None, **kwargs):
-    """Run a loaded :class:`Experiment` with :func:`run_design` (keyword arguments passed on)."""
-    kwargs.setdefault("cluster_config", experiment.cluster)
-    return run_design(experiment.design, experiment.base, replications=experiment.replications,
-                      outcomes=list(experiment.outcomes), out_dir=out_dir, seed=experiment.seed,
-                      name=experiment.name, experiment_text=experiment.text, **kwargs)
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
 
 
 __all__ = [

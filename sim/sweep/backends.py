@@ -130,8 +130,11 @@ class ProcessBackend:
 class DaskBackend:
     """Runs on a Dask cluster through a ``distributed.Client``.
 
-    Runs are submitted with ``retries`` (a run whose worker is lost is retried on another one) and
-    a unique key per sweep session. The number in flight follows the cluster's size (twice its
+    A run whose worker is lost is rescheduled by the Dask scheduler on another worker (up to its
+    ``distributed.scheduler.allowed-failures``, set to ``retries`` for schedulers started here,
+    then it fails with ``KilledWorker`` and is recorded as failed); runs are also submitted with
+    ``retries=`` (a task that errs outside the model is tried again) and a unique key per sweep
+    session. The number in flight follows the cluster's size (twice its
     threads, at least ``min_window``), so adaptive clusters can grow and memory stays bounded.
     """
 
@@ -193,6 +196,14 @@ class DaskBackend:
             self.cluster.close()
 
 
+def _allowed_failures(retries: int):
+    """Dask config for a scheduler started here: a run whose worker dies is rescheduled on another
+    worker up to ``retries`` times before it fails with ``KilledWorker``."""
+    import dask
+
+    return dask.config.set({"distributed.scheduler.allowed-failures": retries})
+
+
 def make_backend(backend: str = "processes", *, workers: int | None = None,
                  scheduler: str | None = None, cluster_config: Mapping[str, Any] | None = None,
                  retries: int | None = None):
@@ -211,8 +222,9 @@ def make_backend(backend: str = "processes", *, workers: int | None = None,
         from distributed import Client, LocalCluster
 
         n = workers or available_cores()
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        with _allowed_failures(retries):
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
         return DaskBackend(Client(cluster), name=backend, cluster=cluster, retries=retries,
                            wait_workers=n)
     if backend == "dask":
@@ -229,7 +241,8 @@ def make_backend(backend: str = "processes", *, workers: int | None = None,
         from distributed import Client
 
         scaling = slurm_scaling(config, workers)
-        cluster = make_slurm_cluster(config)
+        with _allowed_failures(retries):
+            cluster = make_slurm_cluster(config)
         if scaling["adapt"]:
             cluster.adapt(minimum_jobs=scaling["minimum_jobs"], maximum_jobs=scaling["maximum_jobs"])
         else:

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from ..parameters import SPECS, ParameterError
 
@@ -143,6 +142,8 @@ def lhs_design(ranges: Mapping[str, tuple[float, float] | None], size: int, seed
             low, high = low - 0.5, high + 0.5
         lows.append(low)
         highs.append(high)
+    from scipy.stats import qmc     # imported here: workers never need it
+
     sampler = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng([seed, 0x4C4853]))
     unit = sampler.random(size)
     scaled = qmc.scale(unit, lows, highs)

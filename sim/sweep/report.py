@@ -22,8 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from scipy import stats
 
 from ..parameters import SPECS
 from .storage import load_results, read_meta
@@ -44,6 +42,8 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[int, float, flo
     if n < 2:
         return 1, mean, np.nan, np.nan, np.nan
     sd = float(x.std(ddof=1))
+    from scipy import stats
+
     half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
     return n, mean, sd, mean - half, mean + half
 
@@ -106,6 +106,8 @@ def effect_table(results: pd.DataFrame, parameters: list[str], outcomes: list[st
 def plot_effects(effects: pd.DataFrame, parameter: str, outcomes: list[str], path: Path,
                  title: str = "") -> Path:
     """One panel per outcome: marginal mean against ``parameter`` with its 95% band; save PNG."""
+    from matplotlib.figure import Figure   # no pyplot: works with any (or no) GUI backend
+
     ncols = min(4, len(outcomes))
     nrows = -(-len(outcomes) // ncols)
     fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows), layout="constrained")
@@ -175,6 +177,7 @@ def format_summary(report: Report) -> str:
     """The summary table as text for the terminal."""
     table = report.summary.copy()
     text = table.to_string(float_format=lambda v: f"{v:.4g}")
-    lines = [f"{report.runs} runs, {report.failed} failed", text,
+    lines = [f"{report.runs} runs ({report.runs - report.failed} succeeded, {report.failed} failed); "
+             f"statistics over the runs that succeeded:", text,
              f"tables and figures: {report.folder}"]
     return "\n".join(lines)

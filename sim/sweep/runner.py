@@ -8,6 +8,7 @@ finished rows and writes them in atomic chunks, and returns the results from dis
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -175,6 +176,12 @@ def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: Swe
     bar = _progress_bar(stats.total, stats.skipped, progress, store.meta.get("name", "sweep"))
     try:
         stats.workers = backend.workers
+        if progress:
+            meta = store.meta
+            print(f"sweep {meta['name']}: {meta['points']} points x {meta['replications']} "
+                  f"replications = {stats.total} runs ({stats.skipped} already done), backend "
+                  f"{stats.backend} with {stats.workers} worker(s), output {store.out_dir}",
+                  file=sys.stderr)
         for task, result in backend.run(execute, tasks):
             if isinstance(result, BaseException):
                 result = failed_row(task, f"{type(result).__name__}: {result}".replace("\n", " "))
@@ -194,3 +201,15 @@ def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: Swe
         flush()                 # keep every finished run, even on Ctrl-C or an error
         bar.close()
         backend.close()
+
+
+def run_experiment(experiment, out_dir: str | Path | None = None, **kwargs) -> pd.DataFrame:
+    """Run a loaded :class:`~sim.sweep.experiment.Experiment` with :func:`run_design`.
+
+    Keyword arguments go to :func:`run_design` (``backend``, ``workers``, ``resume``, ...); the
+    experiment's ``[cluster]`` table is the default ``cluster_config``.
+    """
+    kwargs.setdefault("cluster_config", experiment.cluster)
+    return run_design(experiment.design, experiment.base, replications=experiment.replications,
+                      outcomes=list(experiment.outcomes), out_dir=out_dir, seed=experiment.seed,
+                      name=experiment.name, experiment_text=experiment.text, **kwargs)

@@ -1,0 +1,92 @@
+"""Backends give the same results as serial runs; lost workers' runs are retried elsewhere."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.sweep import load_experiment, load_results, run_experiment
+from sim.sweep.backends import ProcessBackend, WorkerLost, make_backend
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "experiments" / "tiny_grid.toml"
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    """The tiny experiment run serially in this process (also warms numba's cache)."""
+    out = tmp_path_factory.mktemp("serial") / "s"
+    res = run_experiment(load_experiment(TINY), out_dir=out, backend="serial", progress=False)
+    assert res["error"].isna().all()
+    assert res["improvement"].nunique() > 1 or res["leadership_gini"].nunique() > 1
+    return res.drop(columns=["run_seconds"])
+
+
+def test_dask_local_cluster_with_two_workers_matches_serial(serial, tmp_path, capsys):
+    out = tmp_path / "dask"
+    status = main(["sweep", str(TINY), "--cluster", "local", "--workers", "2", "--out", str(out),
+                   "--no-progress", "--no-report", "--chunk-size", "3"])
+    assert status == 0
+    res = load_results(out).drop(columns=["run_seconds"])
+    pd.testing.assert_frame_equal(res, serial)
+    assert "8 runs in" in (err := capsys.readouterr().err) and "on dask-local (2 workers" in err
+
+
+def test_process_pool_matches_serial(serial, tmp_path):
+    res = run_experiment(load_experiment(TINY), out_dir=tmp_path / "p", backend="processes",
+                         workers=2, progress=False, chunk_size=3)
+    assert res.attrs["sweep"].workers == 2
+    pd.testing.assert_frame_equal(res.drop(columns=["run_seconds"]), serial)
+
+
+# -- lost workers -------------------------------------------------------------------------------
+def die_once(task):
+    """Kill the worker process the first time a task is seen (a marker file remembers)."""
+    marker, value = task
+    if not os.path.exists(marker):
+        Path(marker).write_text("died")
+        os._exit(1)
+    return value * 10
+
+
+def always_die(task):
+    os._exit(1)
+
+
+def test_process_pool_retries_the_runs_of_a_dead_worker(tmp_path):
+    backend = ProcessBackend(workers=2, retries=2)
+    try:
+        tasks = [(str(tmp_path / "m3"), v) if v == 3 else (str(tmp_path / "never"), v) for v in
+                 range(6)]
+        (tmp_path / "never").write_text("")
+        got = dict(backend.run(die_once, tasks))
+    finally:
+        backend.close()
+    assert sorted(got.values()) == [0, 10, 20, 30, 40, 50]
+    assert (tmp_path / "m3").exists()
+
+
+def test_process_pool_gives_up_after_the_retries(tmp_path):
+    backend = ProcessBackend(workers=1, retries=1)
+    try:
+        got = list(backend.run(always_die, [1, 2]))
+    finally:
+        backend.close()
+    assert sorted(t for t, _ in got) == [1, 2]
+    assert all(isinstance(r, WorkerLost) for _, r in got)
+
+
+def test_dask_reschedules_the_run_of_a_lost_worker(tmp_path):
+    backend = make_backend("dask-local", workers=2, retries=2)
+    try:
+        (tmp_path / "never").write_text("")
+        tasks = [(str(tmp_path / "m1"), 1), (str(tmp_path / "never"), 2)]
+        got = sorted(r for _, r in backend.run(die_once, tasks))
+    finally:
+        backend.close()
+    assert got == [10, 20]
+    assert (tmp_path / "m1").exists()
