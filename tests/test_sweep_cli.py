@@ -62,6 +62,19 @@ parameters = ["leadership_mix", "coordinators_per_hospital"]
 """
 
 
+def live_group_members(pgid: int) -> list[int]:
+    """Processes (not zombies) in process group ``pgid``, from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def all_chunk_rows(out: Path) -> pd.DataFrame:
     """Every row of every chunk file (each file must be a readable Parquet file)."""
     return pd.concat([pq.read_table(p).to_pandas() for p in chunk_files(out)], ignore_index=True)
@@ -84,8 +97,16 @@ def test_sigkilled_sweep_resumes_with_every_run_exactly_once(tmp_path):
         while not chunk_files(out) and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         assert chunk_files(out), "no chunk was written before the sweep ended or timed out"
+        proc.send_signal(signal.SIGKILL)        # the sweep's main process only, like kill -9
+        proc.wait()
+        # its worker processes notice and exit by themselves
+        deadline = time.monotonic() + 60
+        while live_group_members(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not live_group_members(proc.pid), "worker processes outlived the killed sweep"
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)     # the sweep and its worker processes
+        if live_group_members(proc.pid):
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
     done_at_kill = len(all_chunk_rows(out))

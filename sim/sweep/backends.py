@@ -61,7 +61,8 @@ class ProcessBackend:
     """A persistent pool of local worker processes (``concurrent.futures``, forkserver start).
 
     If a worker process dies (e.g. killed by the out-of-memory killer), the pool is rebuilt and
-    the runs that were in flight are retried, each at most ``retries`` times.
+    the runs that were in flight are retried, each at most ``retries`` times. Workers exit by
+    themselves if the sweep's process disappears (even if it was killed with SIGKILL).
     """
 
     name = "processes"
@@ -76,7 +77,10 @@ class ProcessBackend:
         ctx = multiprocessing.get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload(["sim.sweep.worker"])  # import numba code once, then fork
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        from .worker import watch_parent
+
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                   initializer=watch_parent, initargs=(os.getpid(),))
 
     def run(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
         tasks = iter(tasks)

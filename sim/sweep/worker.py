@@ -8,6 +8,8 @@ parameters are rejected or whose simulation raises comes back as a row with ``er
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -72,3 +74,22 @@ def failed_row(task: RunTask, message: str) -> dict[str, Any]:
     return {"run_id": task.run_id, "point": task.point, "replication": task.replication,
             "seed": task.seed, **task.values, **{name: None for name in task.outcomes},
             "error": message, "run_seconds": None}
+
+
+def watch_parent(pid: int, interval: float = 1.0) -> None:
+    """Exit this worker process soon after process ``pid`` (the sweep's main process) is gone.
+
+    Used as the initializer of local worker pools, so that killing a sweep (even with SIGKILL)
+    does not leave orphaned workers running.
+    """
+    def watch():
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:     # pid reused by another user's process: ours is gone
+                os._exit(1)
+
+    threading.Thread(target=watch, name="leadsim-watch-parent", daemon=True).start()
