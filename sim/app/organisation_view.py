@@ -36,6 +36,7 @@ ROLE_LETTERS = {C.LEAD_MANAGER: "M", C.LEAD_CLINICIAN: "C", C.LEAD_HYBRID: "H",
 DIRECTED, VACUUM, CONFLICT = "coherent direction", "nobody in charge", "mixed messages"
 STATE_COLOURS = {DIRECTED: "#2e9d4a", VACUUM: "#9a9a9a", CONFLICT: "#d62728"}
 MAX_TASK_ROWS = 14
+MIN_TASK_ROWS = 8    # rows of space even when fewer tasks are active (bars keep their height)
 
 
 def hospital_layout(org, hospital: int = 0) -> np.ndarray:
@@ -200,8 +201,8 @@ def draw_tasks(ax, model, hospital: int, rows: list[TaskRow]) -> None:
     org = model.org
     nu = int(org.hospitals.n_units[hospital])
     s0 = int(org.hospitals.staff_start[hospital])
-    shown = rows[-MAX_TASK_ROWS:]
-    for y, row in enumerate(reversed(shown)):
+    shown = rows[-MAX_TASK_ROWS:]   # the newest, if there are too many
+    for y, row in enumerate(shown):
         colour = STATE_COLOURS[row.state]
         done = row.progress * min(row.width, nu)
         for start, length in _spans(row.unit_lo, row.width, nu):
@@ -214,22 +215,22 @@ def draw_tasks(ax, model, hospital: int, rows: list[TaskRow]) -> None:
         who = " ".join(f"{ROLE_LETTERS[int(model.category[p])]}{p - s0}" for p in row.leaders)
         ax.text(nu + 0.1, y, f"{row.progress:4.0%} {who or '(none)'}", va="center", fontsize=7)
     ax.set_xlim(0, nu)
-    ax.set_ylim(-0.7, max(len(shown), 1) - 0.3)
+    ax.set_ylim(max(len(shown), MIN_TASK_ROWS) - 0.3, -1.0)   # oldest task at the top
     ax.set_xticks(np.arange(nu) + 0.5, [str(u + 1) for u in range(nu)], fontsize=7)
     ax.set_xlabel("units crossed", fontsize=8)
     ax.set_yticks(range(len(shown)),
-                  [f"#{r.number} {'national' if r.national else 'local'}" for r in reversed(shown)],
+                  [f"#{r.number} {'national' if r.national else 'local'}" for r in shown],
                   fontsize=7)
     ax.tick_params(axis="y", length=0)
-    ax.text(nu + 0.1, len(shown) - 0.3 if shown else 0.7, "progress, leaders", fontsize=7,
-            color="#555555", va="bottom")
+    ax.text(nu + 0.1, -0.7, "progress, leaders", fontsize=7, color="#555555", va="center")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     if not rows:
-        ax.text(nu / 2, 0, "no active QI task this week", ha="center", va="center", fontsize=9)
+        ax.text(nu / 2, MIN_TASK_ROWS / 2, "no active QI task this week", ha="center",
+                va="center", fontsize=9)
     elif len(rows) > len(shown):
-        ax.text(0, len(shown) - 0.4, f"(+{len(rows) - len(shown)} older tasks not shown)",
-                fontsize=7, color="#555555")
+        ax.text(0, -0.7, f"(+{len(rows) - len(shown)} older tasks not shown)", fontsize=7,
+                color="#555555", va="center")
     handles = [Patch(color=c, alpha=0.9, label=s) for s, c in STATE_COLOURS.items()]
     handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="//", label="national"))
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.3), ncol=4, fontsize=7,
@@ -250,7 +251,8 @@ def draw_organisation(model, fig: Figure | None = None, hospital: int = 0) -> Fi
     draw_tasks(ax_tasks, model, hospital, rows)
     ax_net.set_title(f"Hospital {hospital}: staff, informal ties and who leads (week {model.week})",
                      fontsize=9)
-    ax_tasks.set_title(f"Hospital {hospital}: {len(rows)} active QI tasks; ended so far:\n"
+    ax_tasks.set_title(f"Hospital {hospital}: {len(rows)} active QI task{'' if len(rows) == 1 else 's'}"
+                       "; ended so far:\n"
                        + ", ".join(f"{k} {v}" for k, v in ended.items()), fontsize=8)
     fig.subplots_adjust(left=0.01, right=0.84, bottom=0.16, top=0.9, wspace=0.22)
     return fig

@@ -21,13 +21,15 @@ from mesa.visualization.utils import update_counter
 from .model import (APP_MAX_HOSPITALS, DEFAULT_SCENARIO, KNOBS, TeachingModel, available_scenarios,
                     knob_defaults, load_app_scenario)
 from .organisation_view import STATE_COLOURS, VACUUM, CONFLICT, draw_organisation
-from .plots import plot_figure
+from .plots import PLOT_SIZE, plot_figure
 from .series import outcome_series
 
 TITLE = "leadsim: who leads quality improvement?"
 DEFAULT_HOSPITALS = 2
 DEFAULT_SEED = 1
 PLAY_INTERVAL_MS = 150
+#: PNG options of the figures sent to the browser: fast compression, screen resolution.
+PNG = {"format": "png", "dpi": 90, "pil_kwargs": {"compress_level": 1}}
 HINT = ("Pick a scenario, move the sliders, then press **Reset** to start a new run with them. "
         "**Step** advances one week; **\u25b6** plays.")
 
@@ -49,6 +51,10 @@ def _tasks_now_post(ax) -> None:
     """Titles and readable legend names for Mesa's DataCollector plot of this week's tasks."""
     names = {"active_tasks": "active", "tasks_without_leader": "no leader (nobody in charge)",
              "tasks_in_conflict": "leaders in conflict"}
+    for line in ax.get_lines():   # DataCollector rows 0, 1, ... are weeks 1, 2, ...
+        line.set_xdata(line.get_xdata() + 1)
+    ax.relim()
+    ax.autoscale_view()
     ax.set_title("Tasks this week (all hospitals)", fontsize=10)
     ax.set_ylabel("tasks", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -56,28 +62,28 @@ def _tasks_now_post(ax) -> None:
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles, [names.get(lab, lab) for lab in labels], fontsize=7, loc="upper left",
               frameon=False)
-    ax.figure.set_size_inches(5.6, 3.0)
+    ax.figure.set_size_inches(*PLOT_SIZE)
+    ax.figure.tight_layout()
 
 
 TasksNow, _ = make_plot_component(
     {"active_tasks": "#1f4e9c", "tasks_without_leader": STATE_COLOURS[VACUUM],
      "tasks_in_conflict": STATE_COLOURS[CONFLICT]},
-    post_process=_tasks_now_post)
+    post_process=_tasks_now_post, save_format="png")
 
 
 @solara.component
 def OrganisationView(model):
     """Hospital 0's staff network and QI tasks, redrawn after every step."""
     update_counter.get()
-    solara.FigureMatplotlib(draw_organisation(model), format="png", bbox_inches="tight")
+    solara.FigureMatplotlib(draw_organisation(model), **PNG)
 
 
 @solara.component
 def OutcomePlot(model, kind: str):
     """One of the plots of :mod:`sim.app.plots`, redrawn after every step."""
     update_counter.get()
-    solara.FigureMatplotlib(plot_figure(kind, outcome_series(model)), format="png",
-                            bbox_inches="tight")
+    solara.FigureMatplotlib(plot_figure(kind, outcome_series(model)), **PNG)
 
 
 def run_description(model) -> str:
