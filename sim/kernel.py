@@ -21,6 +21,7 @@ from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_DRO
                           KernelInputs)
 
 _ACTIVE = C.ACTIVE
+_NATIONAL = C.NATIONAL
 _L = C.MAX_LEADERS
 _R_ACTIVE, _R_VACUUM, _R_CONFLICT = REC["active_tasks"], REC["vacuum_tasks"], REC["conflict_tasks"]
 _R_DIRECTED, _R_EFFORT, _R_ALIGNED = REC["directed_tasks"], REC["effort"], REC["aligned_effort"]
@@ -264,25 +265,30 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
     dsin = 0.0
     if nl >= 1:
         norm = math.sqrt(sc * sc + ss * ss)
-        pair_w = 0.0
-        agree = 0.0
+        agreement = 1.0
         tie_sum = 0.0
         pairs = 0
+        voices = nl
+        if ta.kind[t] == _NATIONAL:
+            voices += 1
         for k1 in range(_L):
             l1 = ta.leaders[t, k1]
             if l1 < 0:
                 continue
+            if ta.kind[t] == _NATIONAL:
+                a = 0.5 * (1.0 + st.cos_aim[l1] * ta.cos_aim[t] + st.sin_aim[l1] * ta.sin_aim[t])
+                if a < agreement:
+                    agreement = a
             for k2 in range(k1 + 1, _L):
                 l2 = ta.leaders[t, k2]
                 if l2 < 0:
                     continue
-                w = _grant(st, l1, m) * _grant(st, l2, m)
-                pair_w += w
-                agree += w * 0.5 * (1.0 + st.cos_aim[l1] * st.cos_aim[l2] + st.sin_aim[l1] * st.sin_aim[l2])
+                a = 0.5 * (1.0 + st.cos_aim[l1] * st.cos_aim[l2] + st.sin_aim[l1] * st.sin_aim[l2])
+                if a < agreement:
+                    agreement = a
                 pairs += 1
                 if _tied(net, l1, l2):
                     tie_sum += st.embeddedness[l1] * st.embeddedness[l2]
-        agreement = agree / pair_w if pair_w > 0.0 else 1.0
         tie_share = tie_sum / pairs if pairs > 0 else 0.0
         closure = max(C.NEGOTIATION_CEILING * ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
         cohesion = agreement + (1.0 - agreement) * closure
@@ -294,7 +300,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
             dsin = ta.sin_aim[t]
         fit = 0.5 * (1.0 + dcos * ta.cos_aim[t] + dsin * ta.sin_aim[t])
         alignment = cohesion * (0.5 + 0.5 * fit)
-        conflict = nl >= 2 and cohesion < C.CONFLICT_THRESHOLD
+        conflict = voices >= 2 and cohesion < C.CONFLICT_THRESHOLD
     if brokered:
         ta.negotiated[t] += C.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
     ta.alignment[t] = alignment

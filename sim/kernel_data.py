@@ -45,7 +45,7 @@ KHospitals = namedtuple("KHospitals", [
 ])
 KNetwork = namedtuple("KNetwork", ["ptr", "idx"])
 KTasks = namedtuple("KTasks", [
-    "status", "unit_lo", "width", "owner", "cos_aim", "sin_aim", "required", "value", "progress",
+    "status", "kind", "unit_lo", "width", "owner", "cos_aim", "sin_aim", "required", "value", "progress",
     "last_dp", "age", "vacuum_run", "conflict_run", "leaders", "consolidation", "negotiated",
     "broker", "alignment", "conflict", "effort", "ended", "dir_cos", "dir_sin", "changed",
 ])
@@ -93,7 +93,7 @@ def prepare(org: Organisation, params, category: np.ndarray) -> KernelInputs:
                            hs.coordinators, hs.leadership_mix, hs.management_support,
                            hs.consolidation_rate, hs.gain_held, hs.gain_fragile)
     network = KNetwork(org.network.ptr, org.network.idx)
-    tasks = KTasks(t.status, t.unit_lo, t.width, t.owner, np.cos(t.aim), np.sin(t.aim), t.required,
+    tasks = KTasks(t.status, t.kind, t.unit_lo, t.width, t.owner, np.cos(t.aim), np.sin(t.aim), t.required,
                    t.value, t.progress, t.last_dp, t.age, t.vacuum_run, t.conflict_run, t.leaders,
                    t.consolidation, t.negotiated, t.broker, t.alignment, t.conflict, t.effort,
                    t.ended, np.zeros(T), np.zeros(T), np.zeros(T, np.bool_))

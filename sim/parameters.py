@@ -85,13 +85,13 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
     _P("consolidation_rate", 0.05, 0.0, 0.3, "per week",
        "How fast persistent leadership of a task becomes consolidated (stable, recognised roles).",
        per_hospital=True),
-    _P("hybrid_share", 0.15, 0.0, 1.0, "share of clinicians",
+    _P("hybrid_share", 0.08, 0.0, 1.0, "share of clinicians",
        "Share of clinicians who are hybrid clinician-managers (formal authority and clinical "
        "credibility).", per_hospital=True),
     _P("leader_tie_density", 0.3, 0.0, 1.0, "probability per pair",
        "Density of informal ties among formal leaders across units (relationships between leaders, "
        "West et al.).", per_hospital=True),
-    _P("diffusion_of_responsibility", 0.5, 0.0, 2.0, "per additional bystander",
+    _P("diffusion_of_responsibility", 1.0, 0.0, 2.0, "per additional bystander",
        "How much each additional person who could lead a task lowers everyone's felt "
        "responsibility to step forward (Darley & Latane)."),
     _P("grant_threshold", 0.35, 0.05, 0.95, "grant score",

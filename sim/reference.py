@@ -274,12 +274,15 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
     """Direction and alignment of task t (Drath et al. 2008; West et al. 2014).
 
     No leader: no direction. With leaders, the direction is the mean of their aims weighted by the
-    grant each receives. Their agreement is the mean over pairs of leaders of (1 + cos(difference of
-    aims)) / 2, weighted by the product of their grants (1 for a single leader). Negotiation by a
+    grant each receives. Their agreement is that of the most divergent pair of leaders, (1 +
+    cos(difference of aims)) / 2 (1 for a single leader): one dissenting voice is enough for mixed
+    messages (McKee et al.: "too many people leading it ... they are all asking different things").
+    For a national initiative the issuing body's aim is one more voice: local leaders who want
+    something else receive "conflicting expectations and demands". Negotiation by a
     brokering coordinator and ties between the leaders close part of the remaining divergence:
     cohesion = agreement + (1 - agreement) * max(NEGOTIATION_CEILING * negotiated, TIE_ALIGNMENT *
     share of leader pairs tied, weighted by embeddedness). Alignment is cohesion times how well the
-    direction fits the task's own aim. Two or more leaders whose cohesion is below
+    direction fits the task's own aim. Two or more voices whose cohesion is below
     ``CONFLICT_THRESHOLD`` send mixed messages: the task is in conflict this week.
     """
     st, ta = k.staff, k.tasks
@@ -294,14 +297,21 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
         norm = math.sqrt(sum_cos * sum_cos + sum_sin * sum_sin)
         leaders = leaders_of(k, t)
         pairs = [(a, b) for x, a in enumerate(leaders) for b in leaders[x + 1:]]
-        pair_weight = agree = tie_sum = 0.0
+        agreement = 1.0      # of the most divergent pair: one dissenting voice is enough
+        voices = n_leaders
+        if ta.kind[t] == C.NATIONAL:
+            # the issuing body's demand is a voice too: local leaders who want something else
+            # receive conflicting expectations and demands (McKee et al.)
+            voices += 1
+            for l in leaders:
+                agreement = min(agreement, 0.5 * (1.0 + st.cos_aim[l] * ta.cos_aim[t]
+                                                  + st.sin_aim[l] * ta.sin_aim[t]))
+        tie_sum = 0.0
         for a, b in pairs:
-            w = grant_score(k, a, mix) * grant_score(k, b, mix)
-            pair_weight += w
-            agree += w * 0.5 * (1.0 + st.cos_aim[a] * st.cos_aim[b] + st.sin_aim[a] * st.sin_aim[b])
+            agreement = min(agreement,
+                            0.5 * (1.0 + st.cos_aim[a] * st.cos_aim[b] + st.sin_aim[a] * st.sin_aim[b]))
             if tied(k, a, b):
                 tie_sum += st.embeddedness[a] * st.embeddedness[b]
-        agreement = agree / pair_weight if pair_weight > 0.0 else 1.0
         tie_share = tie_sum / len(pairs) if pairs else 0.0
         closure = max(C.NEGOTIATION_CEILING * ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
         cohesion = agreement + (1.0 - agreement) * closure
@@ -311,7 +321,7 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
             dir_cos, dir_sin = ta.cos_aim[t], ta.sin_aim[t]
         fit = 0.5 * (1.0 + dir_cos * ta.cos_aim[t] + dir_sin * ta.sin_aim[t])
         alignment = cohesion * (0.5 + 0.5 * fit)
-        conflict = n_leaders >= 2 and cohesion < C.CONFLICT_THRESHOLD
+        conflict = voices >= 2 and cohesion < C.CONFLICT_THRESHOLD
     if brokered:
         ta.negotiated[t] += C.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
     ta.alignment[t] = alignment

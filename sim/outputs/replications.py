@@ -130,6 +130,7 @@ def run_jobs(jobs: Sequence[Job], workers: int | None = None,
     weekly = (lambda week: on_week(1)) if on_week is not None else None
     if workers <= 1:
         return [_execute(job, weekly) for job in jobs]
+    _warm_up()
     ctx = _context()
     q = ctx.Queue()
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(q,))
@@ -152,6 +153,12 @@ def run_jobs(jobs: Sequence[Job], workers: int | None = None,
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         q.close()
+
+
+def _warm_up() -> None:
+    """Load (or, after a change to the kernel, compile) numba's code once in this process before
+    forking, so that the workers inherit it instead of each compiling it again."""
+    run_simulation(Parameters(n_hospitals=1, staff_per_hospital=8, unit_size=4, ticks=1))
 
 
 def _drain(q, on_week: ProgressCallback | None) -> None:

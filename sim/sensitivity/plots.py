@@ -24,7 +24,8 @@ LABELS = {"S1": "first order S1", "ST": "total ST", "mu_star_rel": "mu* / max mu
 def _grid(n: int, width: float, height: float):
     ncols = min(NCOLS, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows + 0.6),
+                             squeeze=False, layout="constrained")
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     return fig, list(axes.flat[:n])
@@ -53,7 +54,6 @@ def index_bars(indices: pd.DataFrame, names: list[str], kinds: list[str], title:
             ax.text(0.5, 0.5, "constant output", transform=ax.transAxes, ha="center")
     axes[0].legend(fontsize=7, loc="lower right")
     fig.suptitle(f"{title}\nbars: confidence intervals", fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -79,7 +79,6 @@ def morris_scatter(indices: pd.DataFrame, names: list[str], title: str):
         ax.set_title(outcome, fontsize=9)
         ax.tick_params(labelsize=7)
     fig.suptitle(f"{title}\nMorris mu* and sigma (dotted: sigma = mu*)", fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -101,7 +100,6 @@ def second_order_heatmap(second: pd.DataFrame, names: list[str], title: str):
         ax.set_title(outcome, fontsize=9)
         fig.colorbar(im, ax=ax, shrink=0.7).ax.tick_params(labelsize=6)
     fig.suptitle(title.replace(": second", "\nsecond"), fontsize=10)
-    fig.tight_layout()
     return fig
 
 
@@ -130,5 +128,4 @@ def convergence_plot(convergence: pd.DataFrame, settled: pd.DataFrame, index: st
                      color="k" if ok else "firebrick")
         ax.legend(fontsize=5, loc="best")
     fig.suptitle(f"{title}\n{LABELS.get(index, index)} at nested sample sizes", fontsize=10)
-    fig.tight_layout()
     return fig

@@ -76,7 +76,7 @@ class ProcessBackend:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         ctx = multiprocessing.get_context(method)
         if method == "forkserver":
-            ctx.set_forkserver_preload(["sim.sweep.worker"])  # import numba code once, then fork
+            ctx.set_forkserver_preload(["sim.sweep.warmup"])  # load numba code once, then fork
         from .worker import watch_parent
 
         return ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
