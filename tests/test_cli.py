@@ -57,39 +57,33 @@ def test_run_end_to_end(tmp_path):
     scenario = tiny(tmp_path, "distributed_qic", extra="[[hospitals]]\nhospital = 1\n"
                                                        "staff_per_hospital = 30\n")
     out = tmp_path / "out"
-    proc = leadsim("run", scenario, "--out", out, "--quiet", "--org-hospital", 1, cwd=tmp_path)
+    proc = leadsim("run", scenario, "--out", out, "--json", "--replications", 3, "--seed", 5,
+                   "--set", "ticks=10", "--org-hospital", 1, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "95% CI" in proc.stdout and f"outputs: {out}" in proc.stdout
-    for name in SUMMARY_OUTCOMES:
-        assert f"  {name} " in proc.stdout
+    assert "simulating" not in proc.stderr          # no progress bar with --json
+    document = json.loads(proc.stdout)              # only JSON on stdout
+    assert document["replications"] == 3 and document["seed"] == 5 and document["ticks"] == 10
+    assert set(document["outcomes"]) == set(SUMMARY_OUTCOMES)
+    assert len(document["per_replication"]) == 3
+    assert document["out"] == str(out)
     assert files_in(out) == {"scenario.toml", "provenance.json", "timeseries.parquet",
                              "summary.csv", "replications.csv", "hospitals.csv", "summary.json",
                              "figures/outcomes_over_time.png", "figures/who_leads.png",
                              "figures/organisation_hospital_1.png"}
+    assert json.loads((out / "summary.json").read_text()) == document
     ts = pd.read_parquet(out / "timeseries.parquet")
-    assert sorted(ts["replication"].unique()) == [0, 1]
-    assert len(ts) == 2 * 12 * 2
+    assert sorted(ts["replication"].unique()) == [0, 1, 2]
+    assert len(ts) == 3 * 10 * 2
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["command"].split()[1] == "run" and "--org-hospital" in prov["command"]
     assert [Path(f["path"]).name for f in prov["scenarios"][0]["source_files"]] == [
         scenario.name, "distributed_qic.toml", "baseline.toml"]
     assert all(len(f["sha256"]) == 64 for f in prov["scenarios"][0]["source_files"])
     resolved = load_scenario(out / "scenario.toml")
-    assert resolved.params == load_scenario(scenario).params
+    assert resolved.params == load_scenario(scenario, seed=5, ticks=10).params
     assert prov["scenarios"][0]["replication_seeds"] == resolved.replication_seeds()
-
-
-def test_run_json_prints_only_json(tmp_path):
-    proc = leadsim("run", tiny(tmp_path), "--json", "--replications", 3, "--seed", 5,
-                   "--set", "ticks=8", "--no-figures", "--out", tmp_path / "o", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    document = json.loads(proc.stdout)
-    assert document["replications"] == 3 and document["seed"] == 5 and document["ticks"] == 8
-    assert set(document["outcomes"]) == set(SUMMARY_OUTCOMES)
-    assert len(document["per_replication"]) == 3
-    assert document["out"] == str(tmp_path / "o")
-    assert "simulating" not in proc.stderr          # no progress bar with --json
+    assert document["replication_seeds"] == resolved.replication_seeds()
 
 
 def test_compare_end_to_end(tmp_path):
@@ -152,6 +146,16 @@ def test_help_has_examples(capsys, command):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"leadsim {command}" in out
+
+
+def test_run_prints_the_summary_table(tmp_path, capsys):
+    status, out, err = run_main(capsys, "run", tiny(tmp_path), "--quiet", "--no-figures",
+                                "--out", tmp_path / "o")
+    assert status == 0 and err == ""
+    assert "95% CI" in out and f"outputs: {tmp_path / 'o'}" in out
+    for name in SUMMARY_OUTCOMES:
+        assert f"  {name} " in out
+    assert "unavailable" not in out
 
 
 def test_one_replication_says_ci_unavailable(tmp_path, capsys):
