@@ -28,9 +28,11 @@ figures/comparison.png (means with 95% CI bars per outcome).
 def register(sub) -> None:
     p = sub.add_parser(
         "compare", help="run several scenarios and show their outcomes side by side",
-        description="Run every replication of several scenarios, print each summary outcome "
-                    "side by side (mean ± half-width of the 95% confidence interval over "
-                    "replications), and write a folder with the tables and a comparison plot.",
+        description="\n".join([
+            "Run every replication of several scenarios, print each summary outcome side by",
+            "side (mean ± half-width of the 95% confidence interval over replications), and",
+            "write a folder with the tables and a comparison plot.",
+        ]),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenarios", metavar="SCENARIO", nargs="+", help="scenario files (TOML)")
     add_run_options(p)

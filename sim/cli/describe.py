@@ -27,8 +27,10 @@ description; extends = "other.toml" (start from another scenario, change a few k
 def register(sub) -> None:
     p = sub.add_parser(
         "describe", help="list every parameter: value, unit, range and meaning",
-        description="List every model parameter with its value (the scenario's, or the "
-                    "default), unit, allowed range and meaning; per-hospital values too.",
+        description="\n".join([
+            "List every model parameter with its value (the scenario's, or the default),",
+            "unit, allowed range and meaning; per-hospital values too.",
+        ]),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", nargs="?",
                    help="scenario file (TOML); without it, the defaults")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..parameters import SPECS, ParameterError
-from ..scenario import MAX_REPLICATIONS, Scenario, load_scenario
+from ..scenario import MAX_REPLICATIONS, load_scenario
 from . import UserError
 
 CLI = "command line"
@@ -127,10 +127,12 @@ def print_json(document: dict[str, Any]) -> None:
 def register(sub) -> None:
     p = sub.add_parser(
         "run", help="run a scenario: replications, summary table, run folder with figures",
-        description="Run every replication of a scenario (in parallel local processes), print "
-                    "the summary outcomes with their mean and 95% confidence interval over "
-                    "replications, and write a run folder with time series, summaries, figures "
-                    "and provenance.",
+        description="\n".join([
+            "Run every replication of a scenario (in parallel local processes), print the",
+            "summary outcomes with their mean and 95% confidence interval over",
+            "replications, and write a run folder with time series, summaries, figures and",
+            "provenance.",
+        ]),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML), e.g. "
                                                          "scenarios/baseline.toml")
