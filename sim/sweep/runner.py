@@ -63,7 +63,7 @@ def check_outcomes(outcomes: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _tasks(design: pd.DataFrame, base: Parameters, replications: int, seed: int,
-           outcomes: tuple[str, ...], skip: set[str]) -> Iterator[RunTask]:
+           outcomes: tuple[str, ...], skip: set[str], crn: bool = False) -> Iterator[RunTask]:
     """Tasks not yet recorded, in (point, replication) order, built lazily."""
     names = list(design.columns)
     for point, values in enumerate(design.itertuples(index=False, name=None)):
@@ -71,7 +71,7 @@ def _tasks(design: pd.DataFrame, base: Parameters, replications: int, seed: int,
         for rep in range(replications):
             if run_id(point, rep) in skip:
                 continue
-            yield RunTask(point, rep, run_seed(seed, point, rep), row, base, outcomes)
+            yield RunTask(point, rep, run_seed(seed, point, rep, crn), row, base, outcomes)
 
 
 def _progress_bar(total: int, initial: int, enabled: bool, desc: str):
@@ -88,7 +88,8 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
                resume: bool = False, seed: int | None = None, progress: bool = True, *,
                retry_failed: bool = False, retries: int | None = None,
                chunk_size: int = DEFAULT_CHUNK_SIZE, flush_seconds: float = DEFAULT_FLUSH_SECONDS,
-               name: str | None = None, experiment_text: str | None = None) -> pd.DataFrame:
+               name: str | None = None, experiment_text: str | None = None,
+               common_random_numbers: bool = False) -> pd.DataFrame:
     """Run every point of ``design`` ``replications`` times and return one row per run.
 
     Args:
@@ -113,6 +114,8 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         flush_seconds: also write a chunk when the oldest buffered result is this old.
         name: name of the sweep (saved in ``sweep.json``).
         experiment_text: text of the experiment file, saved as ``experiment.toml``.
+        common_random_numbers: give replication ``r`` of every point the same seed (paired
+            comparisons between points; see :func:`~sim.sweep.worker.run_seed`).
 
     Returns:
         A DataFrame, one row per completed run ordered by (point, replication), with columns
@@ -138,7 +141,8 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
     from .. import __version__
 
     meta = sweep_meta(name=name or base.name, design=design, base_params=base.params.to_dict(),
-                      replications=replications, seed=seed, outcomes=keep, version=__version__)
+                      replications=replications, seed=seed, outcomes=keep, version=__version__,
+                      common_random_numbers=common_random_numbers)
     files = {DESIGN_FILE: design.to_csv(index_label="point"), BASE_FILE: scenario_to_toml(base)}
     if experiment_text is not None:
         files[EXPERIMENT_FILE] = experiment_text
@@ -150,7 +154,8 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         stats.skipped = len(skip)
         todo = stats.total - stats.skipped
         if todo > 0:
-            _execute(store, _tasks(design, base.params, replications, seed, keep, skip),
+            _execute(store, _tasks(design, base.params, replications, seed, keep, skip,
+                                   common_random_numbers),
                      todo, stats, progress, chunk_size, flush_seconds,
                      make_backend(backend, workers=workers, scheduler=scheduler,
                                   cluster_config=cluster_config, retries=retries))

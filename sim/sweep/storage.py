@@ -276,7 +276,8 @@ class ResultStore:
 
 
 def sweep_meta(*, name: str, design: pd.DataFrame, base_params: Mapping[str, Any],
-               replications: int, seed: int, outcomes: Iterable[str], version: str) -> dict[str, Any]:
+               replications: int, seed: int, outcomes: Iterable[str], version: str,
+               common_random_numbers: bool = False) -> dict[str, Any]:
     """The description of a sweep saved as ``sweep.json`` (and compared on resume)."""
     outcomes = list(outcomes)
     schema = result_schema(design, outcomes)
@@ -289,6 +290,7 @@ def sweep_meta(*, name: str, design: pd.DataFrame, base_params: Mapping[str, Any
         "replications": int(replications),
         "runs": int(len(design) * replications),
         "seed": int(seed),
+        "common_random_numbers": bool(common_random_numbers),
         "outcomes": outcomes,
         "design_sha256": design_fingerprint(design),
         "base": dict(base_params),
@@ -298,7 +300,8 @@ def sweep_meta(*, name: str, design: pd.DataFrame, base_params: Mapping[str, Any
 
 
 #: Keys of ``sweep.json`` that must agree for a sweep to be resumed.
-RESUME_KEYS = ("parameters", "points", "replications", "seed", "outcomes", "design_sha256", "base")
+RESUME_KEYS = ("parameters", "points", "replications", "seed", "common_random_numbers", "outcomes",
+               "design_sha256", "base")
 
 
 def check_same_sweep(saved: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> None:

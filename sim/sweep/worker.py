@@ -21,13 +21,18 @@ from ..run import run_simulation
 from .design import parameter_values
 
 
-def run_seed(experiment_seed: int, point: int, replication: int) -> int:
+def run_seed(experiment_seed: int, point: int, replication: int,
+             common_random_numbers: bool = False) -> int:
     """The seed of run ``point-replication``: a 63-bit integer from
     ``SeedSequence(experiment_seed, spawn_key=(point, replication))``.
 
-    It depends only on these three numbers, never on the backend, worker count or order of runs.
+    With common random numbers every point's replication ``r`` shares one seed,
+    ``SeedSequence(experiment_seed, spawn_key=(replication,))``, so that conditions are compared on
+    the same organisations and the same streams (paired comparisons).
+    It depends only on these numbers, never on the backend, worker count or order of runs.
     """
-    seq = np.random.SeedSequence(int(experiment_seed), spawn_key=(int(point), int(replication)))
+    key = (int(replication),) if common_random_numbers else (int(point), int(replication))
+    seq = np.random.SeedSequence(int(experiment_seed), spawn_key=key)
     return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 

@@ -1,0 +1,131 @@
+"""Throughput of the sweep engine: serial vs a local process pool vs Dask, at 2 workers.
+
+Runs the same sweep (default 200 runs of a small model: 2 hospitals of 100 staff, 260 weeks) and
+prints runs per second for each backend, twice:
+
+* end to end: ``run_design`` as a user calls it (pool or cluster start, runs, Parquet chunks,
+  results read back), serial, processes and dask-local;
+* steady state: the process pool and the Dask cluster already up with every worker warm, only the
+  backend (no storage), so fixed start-up costs that long sweeps amortise are left out.
+
+Figures: parallel efficiency at W workers = T_serial / (W * T_backend) (target >= 80% at 2
+workers; T_serial in steady state is the sum of the serial run times) and overhead per run =
+(W * T_backend - sum of run times) / N as a share of the mean run time (idle or scheduling time
+per run; target for Dask < 5%). The machine's load average is printed before and after: other
+processes on the same cores make the parallel figures worse. Results use temporary folders.
+
+    python benchmarks/sweep_throughput.py [--runs 200] [--replications 4] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+
+from sim.parameters import Parameters
+from sim.run import run_simulation
+from sim.scenario import scenario_from_params
+from sim.outcomes import SUMMARY_OUTCOMES
+from sim.sweep import grid_design, make_backend, run_design, run_seed
+from sim.sweep.worker import RunTask, execute
+
+MODEL = dict(n_hospitals=2, staff_per_hospital=100, ticks=260, seed=2024)
+
+
+def design_for(runs: int, replications: int) -> pd.DataFrame:
+    points = -(-runs // replications)
+    mixes = np.round(np.linspace(0.0, 1.0, points), 6).tolist()
+    return grid_design({"leadership_mix": mixes})
+
+
+def timed(backend: str, design, base, replications, workers) -> dict:
+    folder = tempfile.mkdtemp(prefix=f"bench-{backend}-")
+    try:
+        start = time.perf_counter()
+        res = run_design(design, base, replications=replications, out_dir=folder,
+                         backend=backend, workers=workers, progress=False)
+        wall = time.perf_counter() - start
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    assert res["error"].isna().all(), res.loc[res.error.notna(), "error"].iloc[0]
+    return {"backend": backend, "workers": 1 if backend == "serial" else workers,
+            "runs": len(res), "wall_s": wall, "runs_per_s": len(res) / wall,
+            "run_time_sum_s": float(res["run_seconds"].sum()),
+            "mean_run_s": float(res["run_seconds"].mean()), "results": res}
+
+
+def steady_state(backend: str, design, base, replications, workers) -> dict:
+    """Throughput once the pool or cluster is up and every worker has done a run (no storage)."""
+    tasks = [RunTask(i, r, run_seed(base.params.seed, i, r), {"leadership_mix": float(v)},
+                     base.params, tuple(SUMMARY_OUTCOMES))
+             for i, v in enumerate(design["leadership_mix"]) for r in range(replications)]
+    engine = make_backend(backend, workers=workers)
+    try:
+        list(engine.run(execute, tasks[:2 * workers]))           # start workers, load code
+        start = time.perf_counter()
+        rows = [row for _, row in engine.run(execute, tasks)]
+        wall = time.perf_counter() - start
+    finally:
+        engine.close()
+    run_sum = sum(row["run_seconds"] for row in rows)
+    return {"backend": backend, "workers": workers, "runs": len(rows), "wall_s": wall,
+            "runs_per_s": len(rows) / wall, "run_time_sum_s": run_sum,
+            "mean_run_s": run_sum / len(rows)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--replications", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    base = scenario_from_params(Parameters(**MODEL), name="bench")
+    design = design_for(args.runs, args.replications)
+    n = len(design) * args.replications
+    run_simulation(Parameters(**{**MODEL, "ticks": 2}))          # compile / load numba cache
+    load_before = os.getloadavg()
+    print(f"sweep of {n} runs ({MODEL['n_hospitals']} hospitals x {MODEL['staff_per_hospital']} "
+          f"staff, {MODEL['ticks']} weeks); {os.cpu_count()} cores; load average before "
+          f"{load_before[0]:.2f}")
+
+    rows = [timed("serial", design, base, args.replications, 1),
+            timed("processes", design, base, args.replications, args.workers),
+            timed("dask-local", design, base, args.replications, args.workers)]
+    ref = rows[0]["results"].drop(columns="run_seconds")
+    for r in rows[1:]:
+        pd.testing.assert_frame_equal(r["results"].drop(columns="run_seconds"), ref)
+
+    table = pd.DataFrame([{k: v for k, v in r.items() if k != "results"} for r in rows])
+    print("end to end (run_design: pool or cluster start, runs, Parquet chunks, results loaded):")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    t_serial, w = rows[0]["wall_s"], args.workers
+    for r in rows[1:]:
+        print(f"  parallel efficiency of {r['backend']} at {w} workers: "
+              f"{t_serial / (w * r['wall_s']):.1%} (target >= 80%)")
+    proc, dask = rows[1], rows[2]
+    print(f"  Dask's extra time vs the process pool, per run: "
+          f"{(dask['wall_s'] - proc['wall_s']) * w / n / dask['mean_run_s']:.1%} of a run")
+
+    steady = [steady_state(b, design, base, args.replications, w) for b in ("processes", "dask-local")]
+    print("steady state (workers up and warm; backend only, no storage):")
+    print(pd.DataFrame(steady).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    serial_run = rows[0]["run_time_sum_s"]                  # serial steady state: pure run time
+    for r in steady:
+        idle = (w * r["wall_s"] - r["run_time_sum_s"]) / n / r["mean_run_s"]
+        print(f"  {r['backend']}: parallel efficiency {serial_run / (w * r['wall_s']):.1%} "
+              f"(target >= 80%); overhead per run {idle:.1%} of a run's time "
+              f"({r['mean_run_s'] * 1000:.0f} ms per run; target for Dask < 5%)")
+    load_after = os.getloadavg()
+    print(f"results identical across backends: yes; load average after {load_after[0]:.2f}"
+          + (" - the cores were shared with other work, so parallel figures are pessimistic"
+             if max(load_before[0], load_after[0]) > 1.0 else ""))
+
+if __name__ == "__main__":
+    main()
