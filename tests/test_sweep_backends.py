@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -26,14 +27,35 @@ def serial(tmp_path_factory):
     return res.drop(columns=["run_seconds"])
 
 
-def test_dask_local_cluster_with_two_workers_matches_serial(serial, tmp_path, capsys):
-    out = tmp_path / "dask"
-    status = main(["sweep", str(TINY), "--cluster", "local", "--workers", "2", "--out", str(out),
-                   "--no-progress", "--no-report", "--chunk-size", "3"])
-    assert status == 0
+def test_dask_cluster_with_two_worker_processes_matches_serial(serial, tmp_path, capsys):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster:
+        out = tmp_path / "dask"
+        status = main(["sweep", str(TINY), "--scheduler", cluster.scheduler_address, "--out",
+                       str(out), "--no-progress", "--no-report", "--chunk-size", "3"])
+        assert status == 0
+        assert len({w.pid for w in cluster.scheduler.workers.values()}) == 2
     res = load_results(out).drop(columns=["run_seconds"])
     pd.testing.assert_frame_equal(res, serial)
-    assert "8 runs in" in (err := capsys.readouterr().err) and "on dask-local (2 workers" in err
+    err = capsys.readouterr().err
+    assert "8 runs in" in err and "on dask (2 workers" in err
+
+
+def test_unreachable_scheduler_is_one_line_exit_2(tmp_path, capsys):
+    exp = tmp_path / "tiny.toml"
+    scenario = (ROOT / "scenarios" / "baseline.toml").as_posix()
+    exp.write_text(TINY.read_text().replace('"../scenarios/baseline.toml"', f'"{scenario}"')
+                   + "\n[cluster]\nconnect_timeout = 1\n")
+    status = main(["sweep", str(exp), "--scheduler", "tcp://127.0.0.1:9", "--out",
+                   str(tmp_path / "o"), "--no-progress"])
+    assert status == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "cannot reach the Dask scheduler" in err
+    # nothing was recorded, so the same folder can be used again without --resume
+    assert main(["sweep", str(exp), "--serial", "--out", str(tmp_path / "o"), "--no-progress",
+                 "--no-report"]) == 0
 
 
 def test_process_pool_matches_serial(serial, tmp_path):
@@ -80,8 +102,9 @@ def test_process_pool_gives_up_after_the_retries(tmp_path):
     assert all(isinstance(r, WorkerLost) for _, r in got)
 
 
-def test_dask_reschedules_the_run_of_a_lost_worker(tmp_path):
+def test_dask_local_cluster_reschedules_the_run_of_a_lost_worker(tmp_path):
     backend = make_backend("dask-local", workers=2, retries=2)
+    assert backend.workers == 2
     try:
         (tmp_path / "never").write_text("")
         tasks = [(str(tmp_path / "m1"), 1), (str(tmp_path / "never"), 2)]

@@ -237,7 +237,7 @@ def make_backend(backend: str = "processes", *, workers: int | None = None,
         if not scheduler:
             raise SweepError("backend 'dask' needs a scheduler address (--scheduler tcp://HOST:PORT)")
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout=f"{config.get('connect_timeout', 30)}s")
         except (OSError, TimeoutError) as err:
             raise SweepError(f"cannot reach the Dask scheduler at {scheduler} ({err})") from None
         return DaskBackend(client, name=backend, retries=retries)

@@ -22,6 +22,7 @@ from typing import Any
 CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "workers": (int, "worker processes for local backends (default: all cores)"),
     "retries": (int, "times a run lost with its worker is retried elsewhere (default 3)"),
+    "connect_timeout": (int, "seconds to wait for a Dask scheduler (--scheduler; default 30)"),
     "queue": (str, "SLURM partition (#SBATCH -p)"),
     "account": (str, "SLURM account (#SBATCH -A)"),
     "cores": (int, "cores per job (default 1)"),

@@ -192,17 +192,21 @@ class ResultStore:
     @staticmethod
     def _prepare(out: Path, meta: Mapping[str, Any], resume: bool, files: Mapping[str, str]) -> None:
         meta_path = out / META_FILE
-        if meta_path.exists():
-            if not resume:
-                raise SweepError(f"{out}: already holds a sweep; use --resume (resume=True) to "
-                                 f"finish it, or choose another output folder")
+        has_results = bool(chunk_files(out))
+        fresh = not meta_path.exists()
+        if not fresh and resume:
             check_same_sweep(read_meta(out), meta, out)
-        elif chunk_files(out):
+        elif not fresh and has_results:
+            raise SweepError(f"{out}: already holds a sweep; use --resume (resume=True) to "
+                             f"finish it, or choose another output folder")
+        elif fresh and has_results:
             raise SweepError(f"{out}: holds result chunks but no {META_FILE}; choose another "
                              f"output folder")
+        else:
+            fresh = True            # a sweep that never recorded a run: start it afresh
         for stale in (out / RESULTS_DIR).glob(".*.tmp"):
             stale.unlink()          # a chunk whose writer was killed before the rename
-        if not meta_path.exists():
+        if fresh:
             for name, text in dict(files).items():
                 atomic_write_bytes(out / name, text.encode())
             atomic_write_bytes(meta_path, (json.dumps(meta, indent=2) + "\n").encode())
