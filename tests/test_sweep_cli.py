@@ -212,3 +212,18 @@ def test_sweep_report_on_a_folder_without_a_sweep_exit_2(tmp_path, capsys):
     assert main(["sweep-report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not a sweep folder" in err
+
+
+def test_two_parameter_grid_report_has_interaction_lines(tmp_path, capsys):
+    tiny = ROOT / "experiments" / "tiny_grid.toml"
+    out = tmp_path / "out"
+    assert main(["sweep", str(tiny), "--out", str(out), "--serial", "--no-progress"]) == 0
+    report = out / "report"
+    name = "interaction_leadership_mix_by_management_support"
+    assert (report / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
+    table = pd.read_csv(report / f"{name}.csv")
+    res = load_results(out)
+    means = res.groupby(["leadership_mix", "management_support"])["improvement"].mean()
+    imp = table[table.outcome == "improvement"].set_index(["leadership_mix", "management_support"])
+    assert len(imp) == 4 and (imp["n"] == 2).all()
+    pd.testing.assert_series_equal(imp["mean"], means, check_names=False)

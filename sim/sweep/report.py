@@ -12,6 +12,9 @@ Written to ``OUT/report/``:
 * ``points.csv`` - per design point: runs, failures, mean and CI half-width of each outcome;
 * ``effects.csv`` - per parameter, value (or bin) and outcome: n, mean, sd, 95% CI (the figures' data);
 * ``effect_<parameter>.png`` - one panel per outcome against that parameter, with the band;
+* ``interaction_<x>_by_<y>.png`` and ``.csv`` - for a design of two parameters on a grid (at most
+  12 values of the first, 6 of the second): each outcome against the first parameter, one line
+  and band per value of the second (means over replications only);
 * ``failures.csv`` - the failed runs with their parameters and error (only if there are any).
 """
 
@@ -29,6 +32,7 @@ from .storage import load_results, read_meta
 REPORT_DIR = "report"
 MAX_LEVELS = 12      # more distinct values than this: group by quantile bins
 BINS = 10
+MAX_BY_LEVELS = 6    # two-parameter grids: one line per value of the second parameter, up to this
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[int, float, float, float, float]:
@@ -132,6 +136,50 @@ def plot_effects(effects: pd.DataFrame, parameter: str, outcomes: list[str], pat
     return path
 
 
+def interaction_table(results: pd.DataFrame, x: str, by: str, outcomes: list[str]) -> pd.DataFrame:
+    """Mean of each outcome at each (x, by) pair of values, with 95% CI, over successful runs."""
+    ok = ok_runs(results)
+    rows = []
+    for (xv, bv), group in ok.groupby([x, by], sort=True):
+        for name in outcomes:
+            n, mean, sd, low, high = t_interval(group[name].to_numpy())
+            rows.append({x: xv, by: bv, "outcome": name, "n": n, "mean": mean,
+                         "ci95_low": low, "ci95_high": high})
+    return pd.DataFrame(rows, columns=[x, by, "outcome", "n", "mean", "ci95_low", "ci95_high"])
+
+
+def plot_interaction(table: pd.DataFrame, x: str, by: str, outcomes: list[str], path: Path,
+                     title: str = "") -> Path:
+    """One panel per outcome: mean against ``x``, one line (and 95% band) per value of ``by``."""
+    from matplotlib.figure import Figure
+
+    ncols = min(4, len(outcomes))
+    nrows = -(-len(outcomes) // ncols)
+    fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows + 0.4), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    levels = sorted(table[by].unique())
+    for ax, name in zip(axes, outcomes):
+        d = table[table["outcome"] == name]
+        for k, level in enumerate(levels):
+            line = d[d[by] == level].sort_values(x)
+            color = f"C{k % 10}"
+            ax.fill_between(line[x], line["ci95_low"], line["ci95_high"], alpha=0.15,
+                            color=color, linewidth=0)
+            ax.plot(line[x], line["mean"], marker="o", markersize=3, color=color,
+                    label=f"{by} = {level:g}")
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(x, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(levels), 6), fontsize=8)
+    fig.suptitle(title or f"Outcomes against {x} by {by} (mean, 95% t-interval)", fontsize=10)
+    fig.savefig(path, dpi=90)
+    return path
+
+
 @dataclass
 class Report:
     """What :func:`write_report` produced."""
@@ -170,6 +218,16 @@ def write_report(out_dir: str | Path, results: pd.DataFrame | None = None) -> Re
                      f"(mean, 95% t-interval over replications and other parameters)")
             figures.append(plot_effects(effects, param, outcomes, folder / f"effect_{param}.png",
                                         title))
+    ok = ok_runs(results)
+    if len(parameters) == 2 and not ok.empty:
+        x, by = parameters
+        if ok[x].nunique() <= MAX_LEVELS and ok[by].nunique() <= MAX_BY_LEVELS:
+            table = interaction_table(results, x, by, outcomes)
+            table.to_csv(folder / f"interaction_{x}_by_{by}.csv", index=False)
+            title = (f"{meta.get('name', 'sweep')}: outcomes against {x}, one line per {by} "
+                     f"(mean over replications, 95% t-interval)")
+            figures.append(plot_interaction(table, x, by, outcomes,
+                                            folder / f"interaction_{x}_by_{by}.png", title))
     return Report(folder, summary, len(results), len(failures), failures, figures)
 
 
