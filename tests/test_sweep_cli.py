@@ -227,3 +227,11 @@ def test_two_parameter_grid_report_has_interaction_lines(tmp_path, capsys):
     imp = table[table.outcome == "improvement"].set_index(["leadership_mix", "management_support"])
     assert len(imp) == 4 and (imp["n"] == 2).all()
     pd.testing.assert_series_equal(imp["mean"], means, check_names=False)
+
+
+def test_workers_with_scheduler_is_refused(tmp_path, capsys):
+    tiny = ROOT / "experiments" / "tiny_grid.toml"
+    assert main(["sweep", str(tiny), "--scheduler", "tcp://127.0.0.1:9", "--workers", "2",
+                 "--out", str(tmp_path / "o")]) == 2
+    assert "--workers" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -16,7 +17,14 @@ def register(sub) -> None:
         description="Run every point of an experiment's design (each replication once), streaming "
                     "results to a Parquet dataset in the output folder; --resume runs only what "
                     "is missing. Exit status 1 if any run failed, 2 for bad input. "
-                    "See docs/SWEEPS.md.")
+                    "See docs/SWEEPS.md.",
+        epilog="examples:\n"
+               "  leadsim sweep experiments/tiny_grid.toml\n"
+               "  leadsim sweep experiments/mix_by_support.toml --workers 2 --out runs/mix\n"
+               "  leadsim sweep experiments/mix_by_support.toml --out runs/mix --resume\n"
+               "  leadsim sweep experiments/mix_by_support.toml --cluster slurm\n"
+               "  leadsim sweep experiments/mix_by_support.toml --scheduler tcp://scheduler-host:8786",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("experiment", help="experiment file (TOML), e.g. experiments/mix_by_support.toml")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output folder (default: runs/<experiment name>)")
@@ -24,7 +32,7 @@ def register(sub) -> None:
                    help="worker processes (default: all cores; with --cluster slurm: in total)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                       help="run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786")
+                       help="run on an existing Dask cluster, e.g. tcp://scheduler-host:8786")
     where.add_argument("--cluster", choices=("local", "slurm"), default=None,
                        help="start a Dask cluster: local (LocalCluster) or slurm (dask-jobqueue, "
                             "settings from the experiment's [cluster] table)")
@@ -61,6 +69,9 @@ def sweep_command(args) -> int:
         raise UserError("--retry-failed: only with --resume")
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers: expected a positive integer, got {args.workers}")
+    if args.workers is not None and args.scheduler:
+        raise UserError("--workers: not used with --scheduler (the cluster's own workers run the "
+                        "sweep; start more with dask worker)")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError(f"--chunk-size: expected a positive integer, got {args.chunk_size}")
     experiment = load_experiment(args.experiment)   # ExperimentError: one line, exit 2

@@ -9,7 +9,7 @@ def register(sub) -> None:
     p = sub.add_parser(
         "sweep-report", help="redraw the summary table and figures of a sweep folder",
         description="Read the results of a sweep folder (finished or not) and write its tables "
-                    "and figures (each outcome against each swept parameter, 95%% confidence "
+                    "and figures (each outcome against each swept parameter, 95% confidence "
                     "bands) to DIR/report/.")
     p.add_argument("folder", metavar="DIR", help="output folder of a sweep (holds sweep.json)")
     p.set_defaults(func=sweep_report_command)
