@@ -152,6 +152,20 @@ def test_model_evaluator_through_run_design(tmp_path):
     assert (tmp_path / "runs" / "sweep.json").exists()
 
 
+def test_common_random_numbers_pair_the_seeds(tmp_path):
+    from sim.scenario import load_scenario
+
+    base = load_scenario(BASELINE, **TINY)
+    evaluator = ModelEvaluator(base, outcomes=["mean_motivation"], replications=2, seed=3,
+                               out_dir=tmp_path / "runs",
+                               options={"backend": "serial", "progress": False,
+                                        "common_random_numbers": True})
+    problem = Problem.for_model(["leadership_mix", "management_support"])
+    result = run_study(Study(problem, Morris(), 2, seed=1), evaluator)
+    seeds = result.runs.pivot(index="point", columns="replication", values="seed")
+    assert (seeds.nunique() == 1).all() and seeds.iloc[0].nunique() == 2
+
+
 def _cli(*args, cwd):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run([str(LEADSIM), "sensitivity", *map(str, args)], cwd=cwd, env=env,

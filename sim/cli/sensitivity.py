@@ -84,7 +84,8 @@ def sensitivity_command(args) -> int:
         out_dir=out / "runs", resume=args.resume,
         options={"backend": args.backend, "workers": args.workers, "scheduler": args.scheduler,
                  "cluster_config": exp.cluster or None, "progress": not args.no_progress,
-                 "name": study.name, "experiment_text": exp.text})
+                 "name": study.name, "experiment_text": exp.text,
+                 "common_random_numbers": exp.common_random_numbers})
     try:
         result = run_study(study, evaluator)
     except SensitivityError as err:

@@ -99,6 +99,7 @@ def check_base(base: Scenario, names: Sequence[str], source: str | None = None) 
 # Keywords of run_design's contract; others (e.g. name, experiment_text) are passed only when the
 # sweep engine takes them.
 CONTRACT_OPTIONS = ("backend", "workers", "scheduler", "cluster_config", "progress")
+OPTIONAL_EXTRAS = ("name", "experiment_text")  # dropped silently if the engine does not take them
 
 
 @dataclass
@@ -138,6 +139,10 @@ class ModelEvaluator:
         accepted = inspect.signature(run_design).parameters
         options = {k: v for k, v in self.options.items()
                    if v is not None and (k in accepted or k in CONTRACT_OPTIONS)}
+        missing = [k for k, v in self.options.items()
+                   if v and k not in options and k not in OPTIONAL_EXTRAS]
+        if missing:
+            raise SensitivityError(f"the sweep engine does not support {', '.join(missing)}")
         runs = run_design(design, self.base, replications=self.replications,
                           outcomes=self.outcomes, out_dir=self.out_dir, resume=self.resume,
                           seed=self.seed, **options)

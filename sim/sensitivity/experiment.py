@@ -23,7 +23,9 @@ Example (``experiments/sensitivity/morris_screening.toml``)::
 
 Also: ``conf_level`` (0.95), ``resamples`` (bootstrap resamples, 100), ``convergence`` (fractions of
 ``samples`` at which indices are recomputed, [0.25, 0.5, 1.0]), ``change_tol`` (0.05) and
-``conf_tol`` (0.1) for the settle rule, and a ``[cluster]`` table for the SLURM backend (as in
+``conf_tol`` (0.1) for the settle rule, ``common_random_numbers`` (false; true gives replication
+``r`` of every point the same seed, so seed noise shared by all points cancels in Morris effects
+and Sobol' differences), and a ``[cluster]`` table for the SLURM backend (as in
 sweep experiments, see :mod:`sim.sweep.cluster`). Every error names the file, the key and what is allowed.
 """
 
@@ -46,7 +48,7 @@ from .study import Study
 
 KEYS = ("name", "description", "budget", "scenario", "overrides", "method", "samples",
         "replications", "seed", "parameters", "outcomes", "ranges", "conf_level", "resamples",
-        "convergence", "change_tol", "conf_tol", "cluster")
+        "convergence", "change_tol", "conf_tol", "cluster", "common_random_numbers")
 OPTION_KEYS = tuple(sorted({k for opts in OPTIONS.values() for k in opts}))
 DEFAULT_REPLICATIONS = 2
 
@@ -63,6 +65,7 @@ class Experiment:
     description: str = ""
     budget: str = ""
     cluster: dict[str, Any] = field(default_factory=dict)
+    common_random_numbers: bool = False
     text: str = ""
     values: dict[str, Any] = field(default_factory=dict)
 
@@ -206,8 +209,11 @@ def load_experiment(path: str | Path, samples: int | None = None,
                   convergence=tuple(float(f) for f in fractions),
                   change_tol=_float(raw, path, "change_tol", 0, 1, CHANGE_TOL),
                   conf_tol=_float(raw, path, "conf_tol", 0, 10, CONF_TOL))
+    crn = raw.get("common_random_numbers", False)
+    if not isinstance(crn, bool):
+        raise _error(path, "common_random_numbers", f"expected true or false, got {crn!r}")
     return Experiment(path, study, base, reps, tuple(outcomes), raw.get("description", ""),
-                      raw.get("budget", ""), cluster, text, raw)
+                      raw.get("budget", ""), cluster, crn, text, raw)
 
 
 def _check_options(path, method, options) -> None:

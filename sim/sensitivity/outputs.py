@@ -71,15 +71,18 @@ def write_figures(result, fig_dir: Path) -> list[Path]:
     title = f"{study.name}: {method.name}, N={study.samples}"
     figures = {}
     if method.name == "sobol":
-        figures["indices"] = plots.index_bars(result.indices, names, ["S1", "ST"], title)
+        figures["indices"] = plots.index_bars(result.indices, names, ["S1", "ST"], title,
+                                               method.conf_level)
         if len(result.second_order):
             figures["second_order"] = plots.second_order_heatmap(
                 result.second_order, names, f"{title}: second-order indices S2")
     elif method.name == "morris":
-        figures["indices"] = plots.index_bars(result.indices, names, ["mu_star_rel"], title)
+        figures["indices"] = plots.index_bars(result.indices, names, ["mu_star_rel"], title,
+                                               method.conf_level)
         figures["morris_mu_star_sigma"] = plots.morris_scatter(result.indices, names, title)
     else:
-        figures["indices"] = plots.index_bars(result.indices, names, [method.settle_index], title)
+        figures["indices"] = plots.index_bars(result.indices, names, [method.settle_index], title,
+                                               method.conf_level)
     figures["convergence"] = plots.convergence_plot(result.convergence, result.settled,
                                                     method.settle_index, title)
     paths = []

@@ -31,7 +31,8 @@ def _grid(n: int, width: float, height: float):
     return fig, list(axes.flat[:n])
 
 
-def index_bars(indices: pd.DataFrame, names: list[str], kinds: list[str], title: str):
+def index_bars(indices: pd.DataFrame, names: list[str], kinds: list[str], title: str,
+               conf_level: float = 0.95):
     """Horizontal bars of ``kinds`` (e.g. S1 and ST) per parameter with +/- conf, one panel per outcome."""
     outcomes = list(dict.fromkeys(indices["outcome"]))
     d = len(names)
@@ -53,7 +54,7 @@ def index_bars(indices: pd.DataFrame, names: list[str], kinds: list[str], title:
         if sub["value"].isna().all():
             ax.text(0.5, 0.5, "constant output", transform=ax.transAxes, ha="center")
     axes[0].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"{title}\nbars: confidence intervals", fontsize=10)
+    fig.suptitle(f"{title}\nbars: {conf_level:.0%} confidence intervals", fontsize=10)
     return fig
 
 
@@ -83,7 +84,7 @@ def morris_scatter(indices: pd.DataFrame, names: list[str], title: str):
 
 
 def second_order_heatmap(second: pd.DataFrame, names: list[str], title: str):
-    """Second-order Sobol indices S2 (upper triangle) per outcome."""
+    """Second-order Sobol indices S2 (upper triangle) per outcome; blue cells (< 0) are noise."""
     outcomes = list(dict.fromkeys(second["outcome"]))
     d = len(names)
     size = 1.2 + 0.45 * d
@@ -93,8 +94,13 @@ def second_order_heatmap(second: pd.DataFrame, names: list[str], title: str):
         mat = np.full((d, d), np.nan)
         for row in second[second["outcome"] == outcome].itertuples():
             mat[pos[row.parameter_1], pos[row.parameter_2]] = row.value
-        im = ax.imshow(mat, cmap="viridis", vmin=min(0.0, np.nanmin(mat)) if np.isfinite(mat).any()
-                       else 0, vmax=max(0.05, np.nanmax(mat)) if np.isfinite(mat).any() else 1)
+        top = np.nanmax(np.abs(mat)) if np.isfinite(mat).any() else 0.0
+        top = max(0.05, top)
+        im = ax.imshow(mat, cmap="RdBu_r", vmin=-top, vmax=top)
+        if d <= 8:
+            for (j, k), value in np.ndenumerate(mat):
+                if np.isfinite(value):
+                    ax.text(k, j, f"{value:.2f}", ha="center", va="center", fontsize=6)
         ax.set_xticks(range(d), names, rotation=90, fontsize=6)
         ax.set_yticks(range(d), names, fontsize=6)
         ax.set_title(outcome, fontsize=9)
