@@ -9,7 +9,8 @@ coming down ... and then you have to report in different ways on the same thing"
 same staff.
 
 A task crosses ``1 + Binomial(3, task_complexity)`` adjacent units (an initiative one more, at most
-the hospital's units); its effort and value grow with the units it crosses.
+the hospital's units); its effort and value grow with the units it crosses. Its positional owner is
+the lowest manager whose formal reach covers every unit it crosses (see :func:`positional_owner`).
 """
 
 from __future__ import annotations
@@ -55,8 +56,7 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     width = np.minimum(width, U)
     local_aim = units.aim[hosp.unit_start[h_of] + unit_lo] + rng.normal(0.0, 0.2, total)
     aim = np.where(kind == C.NATIONAL, org.body_aims[np.maximum(body, 0)] if B else 0.0, local_aim)
-    owner = np.where(kind == C.NATIONAL, hosp.executive[h_of],
-                     units.manager[hosp.unit_start[h_of] + unit_lo])
+    owner = positional_owner(org, h_of, unit_lo, width, kind)
     value = np.where(kind == C.NATIONAL, C.NATIONAL_VALUE, C.LOCAL_VALUE) * width
     difficulty = rng.lognormal(0.0, C.EFFORT_SPREAD, total)
 
@@ -84,6 +84,23 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     tasks.created[s] = tick
     tasks.ended[s] = -1
     return counts
+
+
+def positional_owner(org: Organisation, h_of, unit_lo, width, kind) -> np.ndarray:
+    """The lowest post whose formal reach covers every unit a task crosses.
+
+    A one-unit task belongs to its unit manager, a task within one division to the division's
+    middle manager, anything wider (and every national initiative) to the chief executive: a
+    hierarchy routes complex work upwards, where positional capacity is scarce.
+    """
+    hosp, units = org.hospitals, org.units
+    first = hosp.unit_start[h_of] + unit_lo
+    last = hosp.unit_start[h_of] + (unit_lo + width - 1) % hosp.n_units[h_of]
+    division = units.division_manager[first]
+    same_division = (division >= 0) & (division == units.division_manager[last])
+    owner = np.where(same_division, division, hosp.executive[h_of])
+    owner = np.where(width == 1, units.manager[first], owner)
+    return np.where(kind == C.NATIONAL, hosp.executive[h_of], owner)
 
 
 def _free_slots(status, task_start, task_end, h_of) -> np.ndarray:

@@ -1,5 +1,9 @@
 """Codes and fixed behavioural constants of the model.
 
+The numba kernel receives the behavioural constants it uses as run-time arguments
+(:data:`sim.kernel_data.KERNEL_CONSTANTS`), so editing a value here takes effect at once, even with
+numba's on-disk cache; only the integer codes and ``MAX_LEADERS`` are compiled into it.
+
 Codes (roles, levels, task kinds and statuses) are small integers so that they can live in numpy
 arrays and be read by the numba kernel. The constants below are structural choices of the model that
 are not offered as knobs; each is documented in ``docs/ODD.md`` (section 7, "Submodels") with the
@@ -76,7 +80,7 @@ NEGOTIATION_RATE = 0.15    # weekly rise of negotiated agreement on a brokered t
 NEGOTIATION_CEILING = 0.5  # share of leaders' divergence that full negotiation closes
 TIE_ALIGNMENT = 0.5        # how far a tie between two leaders closes their divergence
 DROP_RATE = 0.08           # weekly hazard of an unmotivated, unconsolidated leader stepping down
-EFFORT_PER_UNIT = 2.5      # median effort (staff-weeks of QI time) a task needs per unit it crosses
+EFFORT_PER_UNIT = 3.0      # median effort (staff-weeks of QI time) a task needs per unit it crosses
 EFFORT_SPREAD = 0.6        # lognormal sd of a task's effort around that median
 LOCAL_VALUE = 1.0          # improvement gained per unit a completed local task crosses
 NATIONAL_VALUE = 1.5       # the same for a national initiative
@@ -84,11 +88,12 @@ HELD_DECAY = 0.001         # weekly decay of consolidated (held) gains
 MAX_REPORTING_LOAD = 0.8   # reporting can never take more than this share of QI capacity
 MOTIVATION_RATE = 0.05     # weekly adjustment of motivation towards its target
 PROGRESS_SIGNAL = 25.0     # scales the progress a person sees into [0, 1]
+LEADER_PULL = 0.1          # weight of a led task's aim in its leader's aim drift (accountability)
 AIM_DRIFT = 0.01           # weekly pull of a person's aim towards the direction they work under
 AIM_ANCHOR = 0.02          # weekly pull of a person's aim back towards their unit's culture
 EMBED_WEEKS = 52.0         # time constant (weeks) of a newcomer becoming embedded
 EXPERTISE_WEIGHT = 0.5     # share of progress that depends on the expertise of the task's leaders
-CLOUT_WEIGHT = 0.5         # share of management support that only reaches a task through a leader
+CLOUT_WEIGHT = 0.8         # share of management support that only reaches a task through a leader
                            # with formal authority (managerial clout)
 # aims (radians): professional cleavage between management's and clinicians' direction
 HOSPITAL_AIM_SPREAD = 0.4  # sd of hospitals' aims around the national consensus (0)

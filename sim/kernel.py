@@ -30,7 +30,6 @@ _R_ABANDONED, _R_GAIN = REC["abandoned"], REC["gain"]
 _R_GRANTED, _R_REJECTED = REC["claims_granted"], REC["claims_rejected"]
 _R_ASSIGNED, _R_NEGOTIATED = REC["assigned"], REC["negotiated"]
 _R_INTERACTIONS = REC["interactions"]
-_LEADER_PULL = 0.1   # weight of a led task's aim in its leader's aim drift (see reference)
 
 jit = numba.njit(cache=True, nogil=True)
 inline = numba.njit(cache=True, nogil=True, inline="always")   # small helpers: no call overhead
@@ -89,7 +88,7 @@ def _tied(net, i, j):
 
 
 @inline
-def _unit_reach(st, ta, t, unit, rel, U):
+def _unit_reach(st, ta, t, unit, rel, U, kc):
     """(authority reach, credibility reach) of task t's leaders on the staff of ``unit``."""
     auth = 0.0
     cred = 0.0
@@ -100,11 +99,11 @@ def _unit_reach(st, ta, t, unit, rel, U):
         if (rel - st.scope_lo[l]) % U < st.scope_n[l]:
             a = st.authority[l]
         else:
-            a = st.authority[l] * C.CROSS_UNIT_REACH
+            a = st.authority[l] * kc.CROSS_UNIT_REACH
         if st.unit[l] == unit:
             c = st.credibility[l]
         else:
-            c = st.credibility[l] * C.CROSS_UNIT_REACH
+            c = st.credibility[l] * kc.CROSS_UNIT_REACH
         if a > auth:
             auth = a
         if c > cred:
@@ -138,7 +137,7 @@ def _count_unit(st, un, unit, rel, m, S, theta, unit_claim, unit_could):
 
 
 @jit
-def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
+def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
     """Phase 1 for one task: brokering, retention, assignment, negotiation, claims, direction."""
     m = ho.mix[h]
     S = ho.support[h]
@@ -164,7 +163,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
         l = ta.leaders[t, k]
         if l < 0:
             continue
-        drop = C.DROP_RATE * (1.0 - st.motivation[l]) * (1.0 - ta.consolidation[t])
+        drop = kc.DROP_RATE * (1.0 - st.motivation[l]) * (1.0 - ta.consolidation[t])
         if _grant(st, l, m) < theta or u[t, U_DROP + k] < drop:
             ta.leaders[t, k] = -1
             st.lead_count[l] -= 1
@@ -225,8 +224,8 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
         felt = 1.0 / (1.0 + cfg.diffusion * extra * (1.0 - ta.consolidation[t]))
         damping = 1.0
         for _ in range(nl):
-            damping *= C.JOIN_DAMPING
-        hazard = C.CLAIM_RATE * felt * total * damping
+            damping *= kc.JOIN_DAMPING
+        hazard = kc.CLAIM_RATE * felt * total * damping
         if total > 0.0 and u[t, U_CLAIM] < 1.0 - math.exp(-hazard):
             target = u[t, U_CLAIMANT] * total
             acc = 0.0
@@ -290,7 +289,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
                 if _tied(net, l1, l2):
                     tie_sum += st.embeddedness[l1] * st.embeddedness[l2]
         tie_share = tie_sum / pairs if pairs > 0 else 0.0
-        closure = max(C.NEGOTIATION_CEILING * ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
+        closure = max(kc.NEGOTIATION_CEILING * ta.negotiated[t], kc.TIE_ALIGNMENT * tie_share)
         cohesion = agreement + (1.0 - agreement) * closure
         if norm > 0.0:
             dcos = sc / norm
@@ -300,9 +299,9 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
             dsin = ta.sin_aim[t]
         fit = 0.5 * (1.0 + dcos * ta.cos_aim[t] + dsin * ta.sin_aim[t])
         alignment = cohesion * (0.5 + 0.5 * fit)
-        conflict = voices >= 2 and cohesion < C.CONFLICT_THRESHOLD
+        conflict = voices >= 2 and cohesion < kc.CONFLICT_THRESHOLD
     if brokered:
-        ta.negotiated[t] += C.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
+        ta.negotiated[t] += kc.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
     ta.alignment[t] = alignment
     ta.conflict[t] = conflict
     ta.dir_cos[t] = dcos
@@ -311,7 +310,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could):
 
 
 @jit
-def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
+def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
     rec = out.record
     u0 = ho.unit_start[h]
     U = ho.n_units[h]
@@ -326,7 +325,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
         _count_unit(st, un, u0 + rel, rel, m, S, cfg.grant_threshold, unit_claim, unit_could)
     for t in range(t0, t1):
         if ta.status[t] == _ACTIVE:
-            _emerge(h, t, st, un, ho, net, ta, cfg, u, rec, unit_claim, unit_could)
+            _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could)
     # phase 2: demand on each person = sum of the influence of every led task that reaches them
     demand = out.demand
     staff_start = un.staff_start
@@ -338,7 +337,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
         for k in range(ta.width[t]):
             rel = (ta.unit_lo[t] + k) % U
             unit = u0 + rel
-            a, c = _unit_reach(st, ta, t, unit, rel, U)
+            a, c = _unit_reach(st, ta, t, unit, rel, U, kc)
             influence = 0.5 * (a + c)
             l0 = leaders[t, 0]
             l1 = leaders[t, 1]
@@ -370,7 +369,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
             for k in range(ta.width[t]):
                 rel = (ta.unit_lo[t] + k) % U
                 unit = u0 + rel
-                a_unit, c_unit = _unit_reach(st, ta, t, unit, rel, U)
+                a_unit, c_unit = _unit_reach(st, ta, t, unit, rel, U, kc)
                 l0 = leaders[t, 0]
                 l1 = leaders[t, 1]
                 l2 = leaders[t, 2]
@@ -383,7 +382,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
                     else:
                         a = a_unit
                         c = c_unit
-                    share = 0.5 * (a + c) / (C.ROUTINE_PULL + demand[i])
+                    share = 0.5 * (a + c) / (kc.ROUTINE_PULL + demand[i])
                     agree = 0.5 * (1.0 + cos_aim[i] * dcos + sin_aim[i] * dsin)
                     e = budget[i] * share * (0.5 + 0.5 * agree)
                     E += e
@@ -397,8 +396,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
             for k in range(_L):
                 l = ta.leaders[t, k]
                 if l >= 0:
-                    out.pull_cos[l] += _LEADER_PULL * ta.cos_aim[t]
-                    out.pull_sin[l] += _LEADER_PULL * ta.sin_aim[t]
+                    out.pull_cos[l] += kc.LEADER_PULL * ta.cos_aim[t]
+                    out.pull_sin[l] += kc.LEADER_PULL * ta.sin_aim[t]
         ta.effort[t] = E
     # phase 4: progress, consolidation, failure and completion
     for t in range(t0, t1):
@@ -408,8 +407,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
         brokered = ta.broker[t] >= 0
         E = ta.effort[t]
         if nl > 0:
-            cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
-            overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
+            cut = kc.BROKER_OVERHEAD_CUT if brokered else 0.0
+            overhead = 1.0 + kc.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
             expert = 0.0
             clout = 0.0
             for k in range(_L):
@@ -417,11 +416,16 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
                 if l >= 0:
                     if st.expertise[l] > expert:
                         expert = st.expertise[l]
-                    if st.authority[l] > clout:
-                        clout = st.authority[l]
-            clout = min(1.0, clout / C.AUTHORITY_UNIT_MANAGER)
-            backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * S * (1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * clout)
-            quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expert
+                    covered = 0
+                    for j in range(ta.width[t]):
+                        if (ta.unit_lo[t] + j - st.scope_lo[l]) % U < st.scope_n[l]:
+                            covered += 1
+                    reach = st.authority[l] * covered / ta.width[t]
+                    if reach > clout:
+                        clout = reach
+            clout = min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
+            backing = kc.SUPPORT_FLOOR + (1.0 - kc.SUPPORT_FLOOR) * S * (1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * clout)
+            quality = 1.0 - kc.EXPERTISE_WEIGHT + kc.EXPERTISE_WEIGHT * expert
             dp = E * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
             ta.progress[t] += dp
             ta.last_dp[t] = dp
@@ -482,11 +486,12 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out):
 
 
 @jit
-def _week(tick, st, un, ho, net, ta, cfg, u, out):
+def _week(tick, st, un, ho, net, ta, cfg, kc, u, out):
     for h in range(ho.unit_start.shape[0]):
-        _hospital_week(h, tick, st, un, ho, net, ta, cfg, u, out)
+        _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out)
 
 
 def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:
     """Run one week of the kernel over every hospital (numba). Writes into ``k`` in place."""
-    _week(tick, k.staff, k.units, k.hospitals, k.network, k.tasks, k.config, uniforms, k.out)
+    _week(tick, k.staff, k.units, k.hospitals, k.network, k.tasks, k.config, k.constants, uniforms,
+          k.out)

@@ -53,12 +53,39 @@ KConfig = namedtuple("KConfig", [
     "coordinator_span", "diffusion", "grant_threshold", "vacuum_patience", "conflict_patience",
     "task_deadline",
 ])
+#: Behavioural constants the numba kernel reads at run time (not compiled in: see sim.constants).
+KERNEL_CONSTANTS = (
+    "AUTHORITY_UNIT_MANAGER",
+    "BROKER_OVERHEAD_CUT",
+    "CLAIM_RATE",
+    "CLOUT_WEIGHT",
+    "COMPLEXITY_OVERHEAD",
+    "CONFLICT_THRESHOLD",
+    "CROSS_UNIT_REACH",
+    "DROP_RATE",
+    "EXPERTISE_WEIGHT",
+    "JOIN_DAMPING",
+    "NEGOTIATION_CEILING",
+    "NEGOTIATION_RATE",
+    "ROUTINE_PULL",
+    "SUPPORT_FLOOR",
+    "TIE_ALIGNMENT",
+    "LEADER_PULL",
+)
+KConst = namedtuple("KConst", KERNEL_CONSTANTS)
+
+
+def kernel_constants() -> KConst:
+    """The current values of :data:`KERNEL_CONSTANTS` from :mod:`sim.constants`."""
+    return KConst(*(float(getattr(C, name)) for name in KERNEL_CONSTANTS))
+
+
 KOut = namedtuple("KOut", [
     "demand", "share", "seen_progress", "seen_conflict", "supportive", "pull_cos", "pull_sin",
     "effort_given", "record",
 ])
 KernelInputs = namedtuple("KernelInputs", ["staff", "units", "hospitals", "network", "tasks", "config",
-                                           "out"])
+                                           "out", "constants"])
 
 
 def lead_category(role: np.ndarray, hybrid: np.ndarray) -> np.ndarray:
@@ -102,4 +129,4 @@ def prepare(org: Organisation, params, category: np.ndarray) -> KernelInputs:
                      params.task_deadline)
     out = KOut(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
                np.zeros(n), np.zeros(n), np.zeros((H, len(RECORD_COLUMNS))))
-    return KernelInputs(staff, units, hospitals, network, tasks, config, out)
+    return KernelInputs(staff, units, hospitals, network, tasks, config, out, kernel_constants())

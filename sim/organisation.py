@@ -108,7 +108,7 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
     tie_density = params.hospital_values("leader_tie_density")
 
     role_l, level_l, unit_l, hosp_l, sup_l, scope_lo_l, scope_n_l, hyb_l = ([] for _ in range(8))
-    unit_start_s, unit_end_s, unit_hosp, unit_mgr = [], [], [], []
+    unit_start_s, unit_end_s, unit_hosp, unit_mgr, unit_div = [], [], [], [], []
     h_staff_start, h_unit_start, h_n_units, h_exec, coords = [], [], [], [], []
     offset = 0
     unit_offset = 0
@@ -181,6 +181,10 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         scope_lo_l.append(scope_lo); scope_n_l.append(scope_n); hyb_l.append(hybrid)
         unit_start_s.append(starts + offset); unit_end_s.append(starts + unit_sizes + offset)
         unit_hosp.append(np.full(U, h, np.int32)); unit_mgr.append(managers + offset)
+        division = np.full(U, -1, np.int64)
+        for m, s_mid in enumerate(mids):
+            division[4 * m:4 * m + scope_n[s_mid]] = s_mid + offset
+        unit_div.append(division)
         h_staff_start.append(offset); h_unit_start.append(unit_offset); h_n_units.append(U)
         h_exec.append(ceo + offset); coords.append(np.asarray(co, np.int64) + offset)
         offset += S
@@ -225,6 +229,7 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         staff_start=np.concatenate(unit_start_s).astype(np.int32),
         staff_end=np.concatenate(unit_end_s).astype(np.int32),
         manager=np.concatenate(unit_mgr).astype(np.int32),
+        division_manager=np.concatenate(unit_div).astype(np.int32),
         aim=unit_aim,
     )
 

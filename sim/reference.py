@@ -33,8 +33,6 @@ from . import constants as C
 from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_DROP, U_NEGOTIATE,
                           KernelInputs)
 
-LEADER_PULL = 0.1   # weight of a led task's aim in its leader's aim drift (accountability)
-
 
 def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:
     """Run one week over every hospital (plain Python). Writes into ``k`` in place."""
@@ -143,6 +141,16 @@ def reach(k: KernelInputs, h: int, t: int, unit: int) -> tuple[float, float]:
         authority_reach = max(authority_reach, a)
         credibility_reach = max(credibility_reach, c)
     return authority_reach, credibility_reach
+
+
+def units_in_reach(k: KernelInputs, h: int, t: int, l: int) -> int:
+    """How many of the units task t crosses lie within leader l's formal reach."""
+    n_units = k.hospitals.n_units[h]
+    covered = 0
+    for step in range(k.tasks.width[t]):
+        if (k.tasks.unit_lo[t] + step - k.staff.scope_lo[l]) % n_units < k.staff.scope_n[l]:
+            covered += 1
+    return covered
 
 
 def claim_propensity(k: KernelInputs, i: int, mix: float, support: float) -> float:
@@ -366,8 +374,8 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
             out.pull_sin[i] += effort * dir_sin
             out.effort_given[i] += effort
     for l in leaders_of(k, t):
-        out.pull_cos[l] += LEADER_PULL * ta.cos_aim[t]
-        out.pull_sin[l] += LEADER_PULL * ta.sin_aim[t]
+        out.pull_cos[l] += C.LEADER_PULL * ta.cos_aim[t]
+        out.pull_sin[l] += C.LEADER_PULL * ta.sin_aim[t]
     return total
 
 
@@ -378,8 +386,10 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
 
     Progress = effort * alignment * backing * quality / (required effort * complexity overhead).
     Backing is the management-support gate: ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * support * (1 -
-    CLOUT_WEIGHT + CLOUT_WEIGHT * clout)``, where clout is the highest formal authority among the
-    leaders relative to a unit manager's (capped at 1). Support is a precondition (Carstensen et al.)
+    CLOUT_WEIGHT + CLOUT_WEIGHT * clout)``, where clout is the highest, among the leaders, formal
+    authority times the share of the task's units within the leader's formal reach, relative to a
+    unit manager's authority (capped at 1): a ward manager has clout over their ward, not over a
+    change that crosses four wards. Support is a precondition (Carstensen et al.)
     and part of it reaches a task only through a leader with managerial clout (McKee et al.:
     distributed leaders "needed to be backed up, underwritten and occasionally enforced by old forms
     of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
@@ -397,7 +407,8 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
         overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
         expertise = max(st.expertise[l] for l in leaders)
-        clout = min(1.0, max(st.authority[l] for l in leaders) / C.AUTHORITY_UNIT_MANAGER)
+        clout = min(1.0, max(st.authority[l] * units_in_reach(k, h, t, l) / ta.width[t]
+                             for l in leaders) / C.AUTHORITY_UNIT_MANAGER)
         backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * ho.support[h] * (
             1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * clout)
         quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expertise

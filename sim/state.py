@@ -66,6 +66,7 @@ class UnitArrays:
     staff_start: np.ndarray   # int32
     staff_end: np.ndarray     # int32
     manager: np.ndarray       # int32 staff id of the unit manager
+    division_manager: np.ndarray  # int32 staff id of the middle manager over the unit (-1 none)
     aim: np.ndarray           # float64 radians, the unit's culture (anchor of its staff's aims)
 
 

@@ -71,3 +71,18 @@ def test_identical_with_per_hospital_overrides():
     a, b = run_both(params, 60)
     assert np.array_equal(a.record_array(), b.record_array())
     assert_same_state(a.org, b.org)
+
+
+def test_behavioural_constants_reach_the_compiled_kernel_at_run_time(monkeypatch):
+    """Editing a constant changes the numba kernel at once (no stale on-disk cache), identically to
+    the reference."""
+    from sim import constants as C
+
+    params = Parameters(n_hospitals=1, staff_per_hospital=60, unit_size=15, local_task_rate=25,
+                        n_national_bodies=4, national_coherence=0.0, initiative_rate=4, seed=3)
+    default, _ = run_both(params, 30)
+    monkeypatch.setattr(C, "CONFLICT_THRESHOLD", 0.99)
+    monkeypatch.setattr(C, "CLAIM_RATE", 0.05)
+    a, b = run_both(params, 30)
+    assert np.array_equal(a.record_array(), b.record_array())
+    assert not np.array_equal(a.record_array(), default.record_array())

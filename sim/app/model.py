@@ -97,6 +97,14 @@ def classroom_parameters(scenario: Scenario, n_hospitals: int, seed: int,
                         **{k: v for k, v in knobs.items() if k in moved})
 
 
+def warm_up() -> None:
+    """Step a one-hospital model twice, so numba compiles (or loads) the kernel before a student
+    presses Step: the first compile on a machine takes 20-30 s, later loads a second or so."""
+    model = LeadershipModel(Parameters(n_hospitals=1, staff_per_hospital=20, unit_size=10, ticks=2))
+    model.step()
+    model.step()
+
+
 class TeachingModel(LeadershipModel):
     """:class:`~sim.model.LeadershipModel` built from a scenario name and flat slider values.
 

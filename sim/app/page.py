@@ -14,15 +14,20 @@ loads a JavaScript library from a CDN and so fails on an offline classroom machi
 
 from __future__ import annotations
 
+import threading
+
 import solara
 from mesa.visualization import SolaraViz, Slider, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from .model import (APP_MAX_HOSPITALS, DEFAULT_SCENARIO, KNOBS, TeachingModel, available_scenarios,
-                    knob_defaults, load_app_scenario)
+                    knob_defaults, load_app_scenario, warm_up)
 from .organisation_view import STATE_COLOURS, VACUUM, CONFLICT, draw_organisation
 from .plots import PLOT_SIZE, plot_figure
 from .series import outcome_series
+
+# Compile the model's kernel while the first visitor reads the page (not while they wait on Step).
+threading.Thread(target=warm_up, name="leadsim-warm-up", daemon=True).start()
 
 TITLE = "leadsim: who leads quality improvement?"
 DEFAULT_HOSPITALS = 2
