@@ -11,8 +11,9 @@ prints runs per second for each backend, twice:
 Figures: parallel efficiency at W workers = T_serial / (W * T_backend) (target >= 80% at 2
 workers; T_serial in steady state is the sum of the serial run times) and overhead per run =
 (W * T_backend - sum of run times) / N as a share of the mean run time (idle or scheduling time
-per run; target for Dask < 5%). The machine's load average is printed before and after: other
-processes on the same cores make the parallel figures worse. Results use temporary folders.
+per run; target for Dask < 5%). The machine's load average is printed before and after, and the
+share of a core each run got in steady state: other processes on the same cores slow every run
+down, which lowers the parallel efficiency but not the overhead per run. Results use temporary folders.
 
     python benchmarks/sweep_throughput.py [--runs 200] [--replications 4] [--workers 2]
 """
@@ -60,6 +61,14 @@ def timed(backend: str, design, base, replications, workers) -> dict:
             "mean_run_s": float(res["run_seconds"].mean()), "results": res}
 
 
+def execute_with_cpu(task):
+    """The sweep's worker function, also recording the CPU time the run got."""
+    start = time.process_time()
+    row = execute(task)
+    row["cpu_seconds"] = time.process_time() - start
+    return row
+
+
 def steady_state(backend: str, design, base, replications, workers) -> dict:
     """Throughput once the pool or cluster is up and every worker has done a run (no storage)."""
     tasks = [RunTask(i, r, run_seed(base.params.seed, i, r), {"leadership_mix": float(v)},
@@ -67,16 +76,17 @@ def steady_state(backend: str, design, base, replications, workers) -> dict:
              for i, v in enumerate(design["leadership_mix"]) for r in range(replications)]
     engine = make_backend(backend, workers=workers)
     try:
-        list(engine.run(execute, tasks[:2 * workers]))           # start workers, load code
+        list(engine.run(execute_with_cpu, tasks[:2 * workers]))  # start workers, load code
         start = time.perf_counter()
-        rows = [row for _, row in engine.run(execute, tasks)]
+        rows = [row for _, row in engine.run(execute_with_cpu, tasks)]
         wall = time.perf_counter() - start
     finally:
         engine.close()
     run_sum = sum(row["run_seconds"] for row in rows)
+    cpu_sum = sum(row["cpu_seconds"] for row in rows)
     return {"backend": backend, "workers": workers, "runs": len(rows), "wall_s": wall,
             "runs_per_s": len(rows) / wall, "run_time_sum_s": run_sum,
-            "mean_run_s": run_sum / len(rows)}
+            "mean_run_s": run_sum / len(rows), "cpu_share": cpu_sum / run_sum}
 
 
 def main() -> None:
@@ -121,7 +131,9 @@ def main() -> None:
         idle = (w * r["wall_s"] - r["run_time_sum_s"]) / n / r["mean_run_s"]
         print(f"  {r['backend']}: parallel efficiency {serial_run / (w * r['wall_s']):.1%} "
               f"(target >= 80%); overhead per run {idle:.1%} of a run's time "
-              f"({r['mean_run_s'] * 1000:.0f} ms per run; target for Dask < 5%)")
+              f"({r['mean_run_s'] * 1000:.0f} ms per run; target for Dask < 5%); workers busy "
+              f"{r['run_time_sum_s'] / (w * r['wall_s']):.1%} of the time; a run got "
+              f"{r['cpu_share']:.0%} of a core (below 100%: cores shared with other work)")
     load_after = os.getloadavg()
     print(f"results identical across backends: yes; load average after {load_after[0]:.2f}"
           + (" - the cores were shared with other work, so parallel figures are pessimistic"
