@@ -13,7 +13,8 @@ workers; T_serial in steady state is the sum of the serial run times) and overhe
 (W * T_backend - sum of run times) / N as a share of the mean run time (idle or scheduling time
 per run; target for Dask < 5%). The machine's load average is printed before and after, and the
 share of a core each run got in steady state: other processes on the same cores slow every run
-down, which lowers the parallel efficiency but not the overhead per run. Results use temporary folders.
+down, which lowers the parallel efficiency but not the overhead per run. Results use temporary
+folders.
 
     python benchmarks/sweep_throughput.py [--runs 200] [--replications 4] [--workers 2]
 """
@@ -123,7 +124,8 @@ def main() -> None:
     print(f"  Dask's extra time vs the process pool, per run: "
           f"{(dask['wall_s'] - proc['wall_s']) * w / n / dask['mean_run_s']:.1%} of a run")
 
-    steady = [steady_state(b, design, base, args.replications, w) for b in ("processes", "dask-local")]
+    steady = [steady_state(b, design, base, args.replications, w)
+              for b in ("processes", "dask-local")]
     print("steady state (workers up and warm; backend only, no storage):")
     print(pd.DataFrame(steady).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     serial_run = rows[0]["run_time_sum_s"]                  # serial steady state: pure run time

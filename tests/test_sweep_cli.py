@@ -134,7 +134,7 @@ def test_failed_run_is_recorded_reported_and_exit_status_is_1(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "2 of 6 runs failed" in captured.err
     assert "run 1-0 (leadership_mix=1.5, management_support=0.5): ParameterError" in captured.err
-    assert "6 runs (4 succeeded, 2 failed)" in captured.out          # the summary table still printed
+    assert "6 runs (4 succeeded, 2 failed)" in captured.out     # the summary is still printed
     res = load_results(out)
     assert len(res) == 6
     assert res.loc[res.error.notna(), "run_id"].tolist() == ["1-0", "1-1"]

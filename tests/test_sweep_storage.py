@@ -1,4 +1,4 @@
-"""Sweep output folders: atomic chunks, exactly-once resume, refusal on mismatch (serial backend)."""
+"""Sweep output folders: atomic chunks, exactly-once resume, refusal on mismatch (serial runs)."""
 
 from __future__ import annotations
 

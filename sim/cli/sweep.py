@@ -25,7 +25,8 @@ def register(sub) -> None:
                "  leadsim sweep experiments/mix_by_support.toml --cluster slurm\n"
                "  leadsim sweep experiments/mix_by_support.toml --scheduler tcp://scheduler-host:8786",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("experiment", help="experiment file (TOML), e.g. experiments/mix_by_support.toml")
+    p.add_argument("experiment",
+                   help="experiment file (TOML), e.g. experiments/mix_by_support.toml")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output folder (default: runs/<experiment name>)")
     p.add_argument("--workers", type=int, metavar="N", default=None,
@@ -45,7 +46,8 @@ def register(sub) -> None:
     p.add_argument("--chunk-size", type=int, metavar="N", default=None,
                    help="results buffered before a chunk file is written (default 200)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--no-report", action="store_true", help="no summary table and figures at the end")
+    p.add_argument("--no-report", action="store_true",
+                   help="no summary table and figures at the end")
     p.set_defaults(func=sweep_command)
 
 

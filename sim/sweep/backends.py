@@ -73,7 +73,8 @@ class ProcessBackend:
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        methods = multiprocessing.get_all_start_methods()
+        method = "forkserver" if "forkserver" in methods else "spawn"
         ctx = multiprocessing.get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload(["sim.sweep.warmup"])  # load numba code once, then fork
@@ -248,7 +249,8 @@ def make_backend(backend: str = "processes", *, workers: int | None = None,
         with _allowed_failures(retries):
             cluster = make_slurm_cluster(config)
         if scaling["adapt"]:
-            cluster.adapt(minimum_jobs=scaling["minimum_jobs"], maximum_jobs=scaling["maximum_jobs"])
+            cluster.adapt(minimum_jobs=scaling["minimum_jobs"],
+                          maximum_jobs=scaling["maximum_jobs"])
         else:
             cluster.scale(jobs=scaling["maximum_jobs"])
         return DaskBackend(Client(cluster), name=backend, cluster=cluster, retries=retries,

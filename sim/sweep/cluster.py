@@ -34,9 +34,11 @@ CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "adapt": (bool, "adaptive cluster, replaces jobs that end (default true)"),
     "lifetime": (str, "worker lifetime, e.g. '50m' (default: derived from walltime)"),
     "lifetime_stagger": (str, "random +/- spread of lifetimes, e.g. '3m' (default: derived)"),
-    "lifetime_restart": (bool, "restart a worker in its job when its lifetime ends (default false)"),
+    "lifetime_restart": (bool, "restart a worker in its job when its lifetime ends "
+                               "(default false)"),
     "job_extra_directives": (list, "extra #SBATCH lines, e.g. ['--qos=normal']"),
-    "job_script_prologue": (list, "shell lines before the worker starts, e.g. ['source venv/bin/activate']"),
+    "job_script_prologue": (list, "shell lines before the worker starts, "
+                                  "e.g. ['source venv/bin/activate']"),
     "local_directory": (str, "worker scratch folder, e.g. '$TMPDIR'"),
     "log_directory": (str, "folder for the jobs' stdout/stderr"),
     "interface": (str, "network interface, e.g. 'ib0'"),

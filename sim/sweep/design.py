@@ -37,7 +37,8 @@ class DesignError(ValueError):
 def _check_names(names: Sequence[str]) -> None:
     for name in names:
         if name not in SWEEPABLE:
-            hint = " (each run's seed is derived from the experiment seed)" if name == "seed" else ""
+            hint = (" (each run's seed is derived from the experiment seed)"
+                    if name == "seed" else "")
             raise DesignError(f"'{name}': not a parameter that can be swept{hint}; "
                               f"allowed: {', '.join(SWEEPABLE)}")
     dupes = sorted({n for n in names if list(names).count(n) > 1})
@@ -117,7 +118,8 @@ def default_range(name: str) -> tuple[float, float]:
     return spec.low, spec.high
 
 
-def lhs_design(ranges: Mapping[str, tuple[float, float] | None], size: int, seed: int) -> pd.DataFrame:
+def lhs_design(ranges: Mapping[str, tuple[float, float] | None], size: int,
+               seed: int) -> pd.DataFrame:
     """A Latin hypercube sample of ``size`` points.
 
     ``ranges`` maps each parameter to ``(low, high)`` or ``None`` (its documented range). Integer
@@ -182,7 +184,8 @@ def table_design(rows: Sequence[Mapping[str, Any]] | str | Path, *,
         names = None
         for k, row in enumerate(rows):
             if not isinstance(row, Mapping):
-                raise DesignError(f"'rows[{k}]': expected a table of parameter = value, got {row!r}")
+                raise DesignError(f"'rows[{k}]': expected a table of parameter = value, "
+                                  f"got {row!r}")
             if names is None:
                 names = list(row)
             elif set(row) != set(names):

@@ -103,7 +103,8 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
 def _int(raw: dict, key: str, path: Path, low: int, high: int, default: int) -> int:
     value = raw.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ExperimentError(f"{path}: '{key}': expected an integer in [{low}, {high}], got {value!r}")
+        raise ExperimentError(f"{path}: '{key}': expected an integer in [{low}, {high}], "
+                              f"got {value!r}")
     return value
 
 
@@ -135,13 +136,16 @@ def _design(spec: Any, path: Path, seed: int) -> pd.DataFrame:
             names = rest.get("parameters", [])
             ranges = rest.get("ranges", {})
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise DesignError(f"'parameters': expected a list of parameter names, got {names!r}")
+                raise DesignError(f"'parameters': expected a list of parameter names, "
+                                  f"got {names!r}")
             if not isinstance(ranges, dict):
-                raise DesignError(f"'ranges': expected a table of name = [low, high], got {ranges!r}")
+                raise DesignError(f"'ranges': expected a table of name = [low, high], "
+                                  f"got {ranges!r}")
             merged: dict[str, tuple | None] = {n: None for n in names}
             for key, value in ranges.items():
                 if key not in SPECS:
-                    raise DesignError(f"'ranges.{key}': unknown parameter; allowed: {', '.join(SPECS)}")
+                    raise DesignError(f"'ranges.{key}': unknown parameter; "
+                                      f"allowed: {', '.join(SPECS)}")
                 if not (isinstance(value, list) and len(value) == 2):
                     raise DesignError(f"'ranges.{key}': expected [low, high], got {value!r}")
                 merged[key] = tuple(value)
@@ -151,7 +155,8 @@ def _design(spec: Any, path: Path, seed: int) -> pd.DataFrame:
         allowed = ("file", "rows")
         for key in rest:
             if key not in allowed:
-                raise DesignError(f"'{key}': unknown key for a table design; allowed: kind, file, rows")
+                raise DesignError(f"'{key}': unknown key for a table design; "
+                                  f"allowed: kind, file, rows")
         if ("file" in rest) == ("rows" in rest):
             raise DesignError("'file': a table design needs exactly one of file = \"points.csv\" "
                               "or rows = [{...}, ...]")
@@ -173,7 +178,8 @@ def load_experiment(path: str | Path) -> Experiment:
     for key in raw:
         if key not in TOP_KEYS:
             hint = " (put parameters under [overrides] or [design])" if key in SPECS else ""
-            raise ExperimentError(f"{path}: '{key}': unknown key{hint}; allowed: {', '.join(TOP_KEYS)}")
+            raise ExperimentError(f"{path}: '{key}': unknown key{hint}; "
+                                  f"allowed: {', '.join(TOP_KEYS)}")
     for key in ("name", "description"):
         if key in raw and not isinstance(raw[key], str):
             raise ExperimentError(f"{path}: '{key}': expected a string, got {raw[key]!r}")

@@ -10,7 +10,8 @@ Written to ``OUT/report/``:
 
 * ``summary.csv`` - per outcome: runs, mean, 95% CI, sd, min, max over all successful runs;
 * ``points.csv`` - per design point: runs, failures, mean and CI half-width of each outcome;
-* ``effects.csv`` - per parameter, value (or bin) and outcome: n, mean, sd, 95% CI (the figures' data);
+* ``effects.csv`` - per parameter, value (or bin) and outcome: n, mean, sd, 95% CI (the
+  figures' data);
 * ``effect_<parameter>.png`` - one panel per outcome against that parameter, with the band;
 * ``interaction_<x>_by_<y>.png`` and ``.csv`` - for a design of two parameters on a grid (at most
   12 values of the first, 6 of the second): each outcome against the first parameter, one line
@@ -235,7 +236,8 @@ def format_summary(report: Report) -> str:
     """The summary table as text for the terminal."""
     table = report.summary.copy()
     text = table.to_string(float_format=lambda v: f"{v:.4g}")
-    lines = [f"{report.runs} runs ({report.runs - report.failed} succeeded, {report.failed} failed); "
+    ok = report.runs - report.failed
+    lines = [f"{report.runs} runs ({ok} succeeded, {report.failed} failed); "
              f"statistics over the runs that succeeded:", text,
              f"tables and figures: {report.folder}"]
     return "\n".join(lines)

@@ -148,7 +148,7 @@ def load_results(out_dir: str | Path) -> pd.DataFrame:
 
 
 class ResultStore:
-    """Writer of one sweep folder. Use :meth:`open`, then :meth:`write_chunk`, then :meth:`close`."""
+    """Writer of one sweep folder: :meth:`open`, then :meth:`write_chunk`, then :meth:`close`."""
 
     def __init__(self, out_dir: Path, meta: Mapping[str, Any], lock_fd: int):
         self.out_dir = out_dir
@@ -190,7 +190,8 @@ class ResultStore:
         return cls(out, meta, lock_fd)
 
     @staticmethod
-    def _prepare(out: Path, meta: Mapping[str, Any], resume: bool, files: Mapping[str, str]) -> None:
+    def _prepare(out: Path, meta: Mapping[str, Any], resume: bool,
+                 files: Mapping[str, str]) -> None:
         meta_path = out / META_FILE
         has_results = bool(chunk_files(out))
         fresh = not meta_path.exists()
