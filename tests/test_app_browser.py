@@ -60,7 +60,9 @@ def wait_until_serving(url: str, proc: subprocess.Popen, log: Path) -> None:
 def app_url(tmp_path_factory):
     """``leadsim app`` on a free port, serving the project's scenarios; stopped at the end."""
     from sim.app import assets
+    from sim.app.model import warm_up
 
+    warm_up()   # compile the numba kernel here, once, rather than on the app's first Step
     if assets.missing_packages():
         try:   # offline machines need Solara's web assets from the npm registry
             assets.install_assets()
@@ -100,6 +102,14 @@ def page(app_url):
         browser.close()
 
 
+def expect(locator):
+    """Playwright's retrying assertions, with this module's patience."""
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=UI_WAIT_MS)
+    return playwright_expect(locator)
+
+
 def week_shown(page) -> int:
     text = page.get_by_text(re.compile(r"Week \d+ of \d+")).first.inner_text()
     return int(re.search(r"Week (\d+) of", text).group(1))
@@ -130,6 +140,22 @@ def slider(page, label: str):
     return page.locator(".v-input", has_text=label).get_by_role("slider")
 
 
+def scenario_with_another_knob_value() -> tuple[str, str, float | int]:
+    """A shipped scenario (national_vacuum if possible) that sets a slider knob to a value other
+    than baseline's: (scenario name, slider label, the scenario's value)."""
+    from sim.app.model import KNOBS, available_scenarios, knob_defaults, load_app_scenario
+
+    folder = REPO / "scenarios"
+    base = knob_defaults(load_app_scenario("baseline", folder))
+    names = sorted(available_scenarios(folder), key=lambda n: n != "national_vacuum")
+    for name in names:
+        values = knob_defaults(load_app_scenario(name, folder))
+        for knob, value in values.items():
+            if value != base[knob]:
+                return name, KNOBS[knob][0], value
+    pytest.fail("no shipped scenario differs from baseline in a slider knob")
+
+
 def test_student_session(page):
     started = time.monotonic()
 
@@ -146,22 +172,29 @@ def test_student_session(page):
     assert page.locator("img").count() == 5, "expected the organisation view and four plots"
 
     stage("page loaded")
+    # Pick another scenario: a fresh model starts from it, with the sliders at its values.
+    other, label, value = scenario_with_another_knob_value()
+    page.locator(".v-select", has_text="Scenario").click()
+    page.get_by_role("option", name=other).click()
+    page.get_by_text(f"scenario {other}").first.wait_for()
+    wait_for_week(page, 0)
+    expect(slider(page, label)).to_have_attribute("aria-valuenow", str(value))
+    stage(f"scenario {other} chosen")
     # Move the leadership-mix slider two steps to the right (keyboard, as a student could).
     mix = slider(page, "Leadership mix")
     before_mix = float(mix.get_attribute("aria-valuenow"))
     mix.focus()
     mix.press("ArrowRight")
     mix.press("ArrowRight")
-    page.wait_for_function(
-        "([el, v]) => parseFloat(el.getAttribute('aria-valuenow')) > v",
-        arg=[mix.element_handle(), before_mix])
+    expect(mix).not_to_have_attribute("aria-valuenow", str(before_mix))
     new_mix = float(mix.get_attribute("aria-valuenow"))
     assert new_mix > before_mix
 
     stage("slider moved")
     # Reset starts a new run with the moved slider.
     page.get_by_role("button", name="Reset").click()
-    page.get_by_text(f"leadership mix {new_mix:.2f}").first.wait_for()
+    # (the run line names the chosen scenario, the moved value and the scenario's own values)
+    page.get_by_text(re.compile(rf"scenario {other} .*leadership mix {new_mix:.2f}")).first.wait_for()
     wait_for_week(page, 0)
     at_start = figures(page)
 

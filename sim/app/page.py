@@ -143,12 +143,25 @@ def Classroom(scenario_name: str):
 
 @solara.component
 def Page():
-    """The app: a scenario picker and the classroom for the chosen scenario."""
+    """The app: a scenario picker and the classroom for the chosen scenario.
+
+    Changing the scenario unmounts the classroom for one render before mounting the new one.
+    SolaraViz's sidebar controls live in the layout's sidebar (a portal), where a direct swap would
+    reuse the old controls' state (Mesa's parameter store would stay empty, and Reset would build
+    the default scenario); the empty render in between makes them start afresh.
+    """
     names = solara.use_memo(available_scenarios, [])
     initial = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else (names[0] if names else None)
-    chosen = solara.use_reactive(initial)
+    chosen = solara.use_reactive(initial)      # the picker's value
+    mounted = solara.use_reactive(initial)     # the scenario whose classroom is on screen
     description = solara.use_memo(
         lambda: load_app_scenario(chosen.value).description if chosen.value else "", [chosen.value])
+
+    def follow_picker():
+        if mounted.value != chosen.value:
+            mounted.set(chosen.value)
+
+    solara.use_effect(follow_picker, [chosen.value, mounted.value])
     if chosen.value is None:
         solara.Error("No scenario files found: set LEADSIM_SCENARIOS to a folder of .toml files "
                      "or start the app from the project folder.")
@@ -159,4 +172,7 @@ def Page():
             if description:
                 solara.Text(description)
             solara.Markdown(HINT)
-    Classroom(chosen.value).key(f"classroom-{chosen.value}")
+    if mounted.value == chosen.value:
+        Classroom(mounted.value).key(f"classroom-{mounted.value}")
+    else:
+        solara.Info(f"Loading scenario {chosen.value} ...")

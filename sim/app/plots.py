@@ -7,6 +7,7 @@ that redraw after every step. They also work in a notebook on any model that has
 from __future__ import annotations
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .organisation_view import CONFLICT, DIRECTED, STATE_COLOURS
 
@@ -18,6 +19,7 @@ def _finish(ax, title: str, ylabel: str, frame) -> None:
     ax.set_xlabel("week", fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(labelsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if len(frame):
         ax.set_xlim(frame["week"].iloc[0] - 0.5, max(frame["week"].iloc[-1], 4) + 0.5)
         ax.legend(fontsize=7, loc="upper left", frameon=False)
