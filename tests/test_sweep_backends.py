@@ -28,7 +28,7 @@ def serial(tmp_path_factory):
 
 
 def test_dask_cluster_with_two_worker_processes_matches_serial(serial, tmp_path, capsys):
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=logging.ERROR) as cluster:
@@ -37,8 +37,13 @@ def test_dask_cluster_with_two_worker_processes_matches_serial(serial, tmp_path,
                        str(out), "--no-progress", "--no-report", "--chunk-size", "3"])
         assert status == 0
         assert len({w.pid for w in cluster.scheduler.workers.values()}) == 2
+        with Client(cluster) as client:            # a caller's client is used and left open
+            again = run_experiment(load_experiment(TINY), out_dir=tmp_path / "client",
+                                   backend="dask", scheduler=client, progress=False)
+            assert client.status == "running"
     res = load_results(out).drop(columns=["run_seconds"])
     pd.testing.assert_frame_equal(res, serial)
+    pd.testing.assert_frame_equal(again.drop(columns=["run_seconds"]), serial)
     err = capsys.readouterr().err
     assert "8 runs in" in err and "on dask (2 workers" in err
 

@@ -144,9 +144,10 @@ class DaskBackend:
     """
 
     def __init__(self, client, *, name: str, cluster=None, retries: int = 3, min_window: int = 8,
-                 wait_workers: int | None = None):
+                 wait_workers: int | None = None, own_client: bool = True):
         self.client = client
         self.cluster = cluster
+        self.own_client = own_client
         self.name = name
         self.retries = retries
         self.min_window = min_window
@@ -156,7 +157,7 @@ class DaskBackend:
 
     @property
     def workers(self) -> int:
-        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+        return len(self.client.nthreads())
 
     def _window(self) -> int:
         threads, when = self._threads
@@ -196,7 +197,8 @@ class DaskBackend:
             top_up()
 
     def close(self) -> None:
-        self.client.close()
+        if self.own_client:
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
 
@@ -235,8 +237,11 @@ def make_backend(backend: str = "processes", *, workers: int | None = None,
     if backend == "dask":
         from distributed import Client
 
-        if not scheduler:
-            raise SweepError("backend 'dask' needs a scheduler address (--scheduler tcp://HOST:PORT)")
+        if isinstance(scheduler, Client):        # the caller's client: used, not closed
+            return DaskBackend(scheduler, name=backend, retries=retries, own_client=False)
+        if not scheduler or not isinstance(scheduler, str):
+            raise SweepError("backend 'dask' needs a scheduler address (--scheduler "
+                             "tcp://HOST:PORT) or a distributed.Client")
         try:
             client = Client(scheduler, timeout=f"{config.get('connect_timeout', 30)}s")
         except (OSError, TimeoutError) as err:

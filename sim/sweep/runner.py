@@ -21,7 +21,7 @@ import pandas as pd
 from ..outcomes import SUMMARY_OUTCOMES
 from ..parameters import Parameters
 from ..scenario import Scenario, scenario_from_params, scenario_to_toml
-from .backends import make_backend
+from .backends import BACKENDS, make_backend
 from .design import check_design
 from .storage import (BASE_FILE, DESIGN_FILE, EXPERIMENT_FILE, ResultStore, SweepError,
                       load_results, sweep_meta)
@@ -84,7 +84,7 @@ def _progress_bar(total: int, initial: int, enabled: bool, desc: str):
 def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: int = 1,
                outcomes: Sequence[str] | None = None, out_dir: str | Path | None = None,
                backend: str = "processes", workers: int | None = None,
-               scheduler: str | None = None, cluster_config: Mapping[str, Any] | None = None,
+               scheduler: Any = None, cluster_config: Mapping[str, Any] | None = None,
                resume: bool = False, seed: int | None = None, progress: bool = True, *,
                retry_failed: bool = False, retries: int | None = None,
                chunk_size: int = DEFAULT_CHUNK_SIZE, flush_seconds: float = DEFAULT_FLUSH_SECONDS,
@@ -102,7 +102,9 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         backend: ``"serial"``, ``"processes"``, ``"dask-local"``, ``"dask"`` (with ``scheduler``) or
             ``"slurm"`` (with ``cluster_config``).
         workers: worker processes (default: all cores; for SLURM, total worker processes).
-        scheduler: address of a running Dask scheduler (``backend="dask"``).
+        scheduler: address of a running Dask scheduler, or a ``distributed.Client`` (used and
+            left open), for ``backend="dask"``. Reusing one cluster this way saves starting a
+            new one for each call.
         cluster_config: the ``[cluster]`` settings (see :mod:`sim.sweep.cluster`).
         resume: finish a sweep already started in ``out_dir`` (it must be the same sweep).
         seed: experiment seed (default ``base.params.seed``); run seeds are
@@ -124,6 +126,8 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         :class:`SweepStats` for this call and ``.attrs["out_dir"]`` the folder.
     """
     started = time.perf_counter()
+    if backend not in BACKENDS:
+        raise SweepError(f"'backend': unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     design = check_design(design)
     if isinstance(base, Parameters):
         base = scenario_from_params(base)
