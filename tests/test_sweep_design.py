@@ -206,3 +206,13 @@ def test_bad_experiment_keys_are_one_line_exit_2(tmp_path, capsys, edit, key):
 def test_missing_experiment_file_exit_2(tmp_path, capsys):
     assert main(["sweep", str(tmp_path / "nope.toml")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_experiment_common_random_numbers_flag(tmp_path):
+    path = write_experiment(tmp_path, 'kind = "grid"\nleadership_mix = [0, 1]')
+    assert load_experiment(path).common_random_numbers is False
+    path.write_text(path.read_text().replace('seed = 5', 'seed = 5\ncommon_random_numbers = true'))
+    assert load_experiment(path).common_random_numbers is True
+    path.write_text(path.read_text().replace('= true', '= "yes"'))
+    with pytest.raises(ExperimentError, match="'common_random_numbers': expected true or false"):
+        load_experiment(path)

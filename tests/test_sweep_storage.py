@@ -178,3 +178,17 @@ def test_integer_parameters_are_rounded_and_design_values_kept(tmp_path, base):
     seed = int(res.loc[0, "seed"])
     rounded = run_simulation(base.params.replace(coordinators_per_hospital=2, seed=seed))
     assert rounded.summary["leadership_gini"] == res.loc[0, "leadership_gini"]
+
+
+def test_common_random_numbers_share_seeds_across_points_and_must_match_on_resume(tmp_path, base,
+                                                                                 design):
+    out = tmp_path / "s"
+    res = run_design(design, base, replications=2, outcomes=OUTCOMES, out_dir=out,
+                     backend="serial", progress=False, common_random_numbers=True)
+    seeds = res.pivot(index="point", columns="replication", values="seed")
+    assert (seeds.nunique() == 1).all() and seeds.iloc[0, 0] != seeds.iloc[0, 1]
+    assert seeds.iloc[0, 1] == int(np.random.SeedSequence(11, spawn_key=(1,))
+                                   .generate_state(1, np.uint64)[0] >> 1)
+    with pytest.raises(SweepError, match="'common_random_numbers' differs"):
+        run_design(design, base, replications=2, outcomes=OUTCOMES, out_dir=out,
+                   backend="serial", progress=False, resume=True)

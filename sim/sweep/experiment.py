@@ -7,6 +7,7 @@ Example (``experiments/mix_by_support.toml``)::
     scenario = "../scenarios/baseline.toml"   # path relative to this file
     replications = 3
     seed = 7                                  # default: the scenario's seed
+    common_random_numbers = false             # true: replication r of every point shares a seed
     outcomes = ["improvement", "nobody_in_charge_rate"]   # default: all summary outcomes
 
     [overrides]                               # parameters changed in the base scenario
@@ -53,7 +54,7 @@ from .cluster import ClusterConfigError, check_cluster_config
 from .design import DesignError, grid_design, lhs_design, table_design
 
 TOP_KEYS = ("name", "description", "scenario", "overrides", "design", "replications", "seed",
-            "outcomes", "cluster")
+            "common_random_numbers", "outcomes", "cluster")
 DESIGN_KINDS = ("grid", "lhs", "table")
 MAX_RUNS = 10_000_000
 
@@ -74,6 +75,7 @@ class Experiment:
     seed: int
     outcomes: tuple[str, ...]
     cluster: dict[str, Any] = field(default_factory=dict)
+    common_random_numbers: bool = False
     description: str = ""
     text: str = ""                      # the file's text (saved with the results)
 
@@ -206,6 +208,10 @@ def load_experiment(path: str | Path) -> Experiment:
     except ScenarioError as err:
         raise ExperimentError(f"{path}: 'scenario': {err}") from None
     seed = _int(raw, "seed", path, 0, 2**63 - 1, base.params.seed)
+    crn = raw.get("common_random_numbers", False)
+    if not isinstance(crn, bool):
+        raise ExperimentError(f"{path}: 'common_random_numbers': expected true or false, "
+                              f"got {crn!r}")
     replications = _int(raw, "replications", path, 1, MAX_REPLICATIONS, base.replications)
     outcomes = raw.get("outcomes", list(SUMMARY_OUTCOMES))
     if not isinstance(outcomes, list) or not outcomes:
@@ -228,4 +234,5 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ExperimentError(f"{path}: {err}") from None
     return Experiment(name=raw.get("name", path.stem), path=path, base=base, design=design,
                       replications=replications, seed=seed, outcomes=tuple(dict.fromkeys(outcomes)),
-                      cluster=cluster, description=raw.get("description", ""), text=text)
+                      cluster=cluster, common_random_numbers=crn,
+                      description=raw.get("description", ""), text=text)

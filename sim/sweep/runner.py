@@ -219,6 +219,7 @@ def run_experiment(experiment, out_dir: str | Path | None = None, **kwargs) -> p
     experiment's ``[cluster]`` table is the default ``cluster_config``.
     """
     kwargs.setdefault("cluster_config", experiment.cluster)
+    kwargs.setdefault("common_random_numbers", experiment.common_random_numbers)
     return run_design(experiment.design, experiment.base, replications=experiment.replications,
                       outcomes=list(experiment.outcomes), out_dir=out_dir, seed=experiment.seed,
                       name=experiment.name, experiment_text=experiment.text, **kwargs)

@@ -311,8 +311,9 @@ RESUME_KEYS = ("parameters", "points", "replications", "seed", "common_random_nu
 
 def check_same_sweep(saved: Mapping[str, Any], new: Mapping[str, Any], where: Path) -> None:
     """Raise :class:`SweepError` naming the first difference between a saved and a new sweep."""
+    defaults = {"common_random_numbers": False}      # absent from folders of older versions
     for key in RESUME_KEYS:
-        old, cur = saved.get(key), new.get(key)
+        old, cur = saved.get(key, defaults.get(key)), new.get(key, defaults.get(key))
         if old == cur:
             continue
         if key == "base":
