@@ -30,7 +30,7 @@ outcomes = ["improvement", "completion_rate", "leadership_gini"]
 n_hospitals = 2
 staff_per_hospital = 60
 unit_size = 15
-ticks = 104
+ticks = 52
 [design]
 kind = "grid"
 leadership_mix = [0.0, 0.25, 0.5, 0.75, 1.0]
