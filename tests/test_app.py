@@ -207,6 +207,20 @@ def test_app_command_rejects_bad_input_in_one_line(args, key, capsys, tmp_path, 
     assert err.count("\n") == 1 and key in err and err.startswith("leadsim: error:")
 
 
+def test_app_command_refuses_a_port_in_use(capsys):
+    import socket
+
+    from sim.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["app", "--port", str(port), "--host", "127.0.0.1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"port {port}" in err and "in use" in err
+
+
 def test_app_command_runs_solara_on_the_page_module():
     from sim.cli.app import solara_command
 

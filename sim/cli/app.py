@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -42,10 +43,25 @@ def solara_command(port: int, host: str, open_browser: bool = False) -> list[str
             "--production", "--open" if open_browser else "--no-open"]
 
 
+def port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on ``host:port`` now."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+        return True
+    except OSError:
+        return False
+
+
 def check_arguments(args) -> None:
     """Raise :class:`UserError` for a port or scenario folder the app cannot use."""
     if not 0 <= args.port <= 65535:
         raise UserError(f"'--port': {args.port} is out of range; allowed: 0..65535 "
+                        "(0 picks a free port)")
+    if args.port and not args.install_assets and not port_free(args.host, args.port):
+        raise UserError(f"'--port': cannot listen on {args.host} port {args.port} (in use, or "
+                        "--host is not an address of this computer); choose another with --port N "
                         "(0 picks a free port)")
     if args.scenarios is not None:
         folder = Path(args.scenarios)
