@@ -57,6 +57,15 @@ def test_scenarios_listed_baseline_first(scenarios):
     assert "baseline" in available_scenarios(REPO / "scenarios")
 
 
+def test_broken_scenario_files_are_reported_not_offered(scenarios):
+    from sim.app.model import usable_scenarios
+
+    (scenarios / "broken.toml").write_text("leadership_mix = 7\n")
+    names, broken = usable_scenarios()
+    assert names == ["baseline", "tiny"]
+    assert list(broken) == ["broken"] and "'leadership_mix'" in broken["broken"]
+
+
 def test_model_is_classroom_sized_and_stops_at_the_horizon(scenarios):
     model = TeachingModel("tiny", n_hospitals=2, seed=5)
     hs = model.org.hospitals

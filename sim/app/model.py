@@ -15,7 +15,7 @@ from typing import Any
 
 from ..model import LeadershipModel
 from ..parameters import SPECS, HospitalOverride, Parameters
-from ..scenario import Scenario, load_scenario
+from ..scenario import Scenario, ScenarioError, load_scenario
 
 #: Size of the organisations in the app: small enough for a weekly step and redraw in a fraction of
 #: a second, large enough to show several units, managers and coordinators.
@@ -54,6 +54,19 @@ def available_scenarios(folder: Path | None = None) -> list[str]:
     folder = scenario_dir() if folder is None else folder
     names = sorted(p.stem for p in folder.glob("*.toml"))
     return sorted(names, key=lambda n: n != DEFAULT_SCENARIO)
+
+
+def usable_scenarios(folder: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """(names of the scenarios that load, {name: one-line error} of those that do not)."""
+    folder = scenario_dir() if folder is None else folder
+    usable, broken = [], {}
+    for name in available_scenarios(folder):
+        try:
+            load_app_scenario(name, folder)
+            usable.append(name)
+        except ScenarioError as err:
+            broken[name] = str(err)
+    return usable, broken
 
 
 def load_app_scenario(name: str, folder: Path | None = None) -> Scenario:

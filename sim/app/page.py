@@ -20,8 +20,8 @@ import solara
 from mesa.visualization import SolaraViz, Slider, make_plot_component
 from mesa.visualization.utils import update_counter
 
-from .model import (APP_MAX_HOSPITALS, DEFAULT_SCENARIO, KNOBS, TeachingModel, available_scenarios,
-                    knob_defaults, load_app_scenario, warm_up)
+from .model import (APP_MAX_HOSPITALS, DEFAULT_SCENARIO, KNOBS, TeachingModel, knob_defaults,
+                    load_app_scenario, usable_scenarios, warm_up)
 from .organisation_view import STATE_COLOURS, VACUUM, CONFLICT, draw_organisation
 from .plots import PLOT_SIZE, plot_figure
 from .series import outcome_series
@@ -150,7 +150,7 @@ def Page():
     reuse the old controls' state (Mesa's parameter store would stay empty, and Reset would build
     the default scenario); the empty render in between makes them start afresh.
     """
-    names = solara.use_memo(available_scenarios, [])
+    names, broken = solara.use_memo(usable_scenarios, [])
     initial = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else (names[0] if names else None)
     chosen = solara.use_reactive(initial)      # the picker's value
     mounted = solara.use_reactive(initial)     # the scenario whose classroom is on screen
@@ -163,8 +163,9 @@ def Page():
 
     solara.use_effect(follow_picker, [chosen.value, mounted.value])
     if chosen.value is None:
-        solara.Error("No scenario files found: set LEADSIM_SCENARIOS to a folder of .toml files "
-                     "or start the app from the project folder.")
+        solara.Error("No usable scenario file found: set LEADSIM_SCENARIOS to a folder of .toml "
+                     "files or start the app from the project folder. "
+                     + " ".join(broken.values()))
         return
     with solara.Sidebar():
         with solara.Card("Scenario"):
@@ -172,6 +173,8 @@ def Page():
             if description:
                 solara.Text(description)
             solara.Markdown(HINT)
+            for message in broken.values():
+                solara.Warning(f"skipped {message}", dense=True)
     if mounted.value == chosen.value:
         Classroom(mounted.value).key(f"classroom-{mounted.value}")
     else:
