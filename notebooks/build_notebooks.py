@@ -30,6 +30,7 @@ The model's rules are described in `docs/ODD.md`."""
 SETUP = '''\
 # Setup: a tiny collaborative so that every cell runs in seconds. (The first run on a new machine
 # compiles the model's numba kernel, which takes 20-30 s once; later runs reuse the compiled code.)
+%matplotlib inline
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
