@@ -32,10 +32,12 @@ def _template() -> str:
 
 
 def required_packages() -> list[str]:
-    """npm package specs (``name@version``) the installed Solara's page loads from its CDN route."""
-    from solara.server import settings
+    """npm package specs (``name@version``) the installed Solara's page loads from its CDN route
+    (the Vue 2 or the Vue 3 app, whichever this Solara serves)."""
+    from solara.server import server, settings
 
-    specs = set(_SPEC.findall(_template()))
+    unused = "@widgetti/solara-vuetify-app@" if server.vue3 else "@widgetti/solara-vuetify3-app@"
+    specs = {s for s in _SPEC.findall(_template()) if not s.startswith(unused)}
     fontawesome = settings.assets.fontawesome_path.strip("/").split("/")[0]
     if "@" in fontawesome:
         specs.add(fontawesome)
