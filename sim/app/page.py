@@ -22,7 +22,7 @@ from mesa.visualization.utils import update_counter
 
 from .model import (APP_MAX_HOSPITALS, DEFAULT_SCENARIO, KNOBS, TeachingModel, knob_defaults,
                     load_app_scenario, usable_scenarios, warm_up)
-from .organisation_view import STATE_COLOURS, VACUUM, CONFLICT, draw_organisation
+from .organisation_view import CONFLICT, STATE_COLOURS, VACUUM, draw_organisation
 from .plots import PLOT_SIZE, plot_figure
 from .series import outcome_series
 
