@@ -424,7 +424,9 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     if reach > clout:
                         clout = reach
             clout = min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
-            backing = kc.SUPPORT_FLOOR + (1.0 - kc.SUPPORT_FLOOR) * S * (1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * clout)
+            backed = clout + (1.0 - clout) * S * S    # management backs emergent leaders
+            backing = kc.SUPPORT_FLOOR + (1.0 - kc.SUPPORT_FLOOR) * S * (
+                1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * backed)
             quality = 1.0 - kc.EXPERTISE_WEIGHT + kc.EXPERTISE_WEIGHT * expert
             dp = E * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
             ta.progress[t] += dp

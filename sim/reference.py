@@ -386,13 +386,14 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
 
     Progress = effort * alignment * backing * quality / (required effort * complexity overhead).
     Backing is the management-support gate: ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * support * (1 -
-    CLOUT_WEIGHT + CLOUT_WEIGHT * clout)``, where clout is the highest, among the leaders, formal
-    authority times the share of the task's units within the leader's formal reach, relative to a
-    unit manager's authority (capped at 1): a ward manager has clout over their ward, not over a
-    change that crosses four wards. Support is a precondition (Carstensen et al.)
-    and part of it reaches a task only through a leader with managerial clout (McKee et al.:
-    distributed leaders "needed to be backed up, underwritten and occasionally enforced by old forms
-    of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
+    CLOUT_WEIGHT + CLOUT_WEIGHT * (clout + (1 - clout) * support ** 2))``, where clout is the
+    highest, among the leaders, formal authority times the share of the task's units within the
+    leader's formal reach, relative to a unit manager's authority (capped at 1): a ward manager has
+    clout over their ward, not over a change that crosses four wards. So support reaches a task in
+    full through a leader with clout over it, and through emergent leaders only as far as management
+    backs them, which itself takes substantial support (hence support squared): support is a
+    precondition for distributed leadership (Carstensen et al.), and distributed leaders "needed to
+    be backed up, underwritten and occasionally enforced by old forms of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
     leaders) (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"). Each unit crossed
     beyond the first adds ``COMPLEXITY_OVERHEAD`` to the effort needed, halved when
     a coordinator brokers the task. Stable leadership consolidates, faster with a formal manager
@@ -409,8 +410,10 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         expertise = max(st.expertise[l] for l in leaders)
         clout = min(1.0, max(st.authority[l] * units_in_reach(k, h, t, l) / ta.width[t]
                              for l in leaders) / C.AUTHORITY_UNIT_MANAGER)
-        backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * ho.support[h] * (
-            1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * clout)
+        support = ho.support[h]
+        backed = clout + (1.0 - clout) * support * support
+        backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * support * (
+            1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * backed)
         quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expertise
         dp = effort * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
         ta.progress[t] += dp
