@@ -26,7 +26,7 @@ TINY = {"n_hospitals": 2, "staff_per_hospital": 60, "unit_size": 15, "ticks": 26
 def test_bounds_are_the_declared_ranges():
     problem = Problem.for_model()
     knobs = [s for s in PARAMETER_SPECS if s.sensitivity]
-    assert problem.names == [s.name for s in knobs]
+    assert problem.names == list(sensitivity_parameters()) == [s.name for s in knobs]
     salib = problem.salib()
     assert salib["num_vars"] == len(knobs)
     assert salib["bounds"] == [[float(s.low), float(s.high)] for s in knobs]

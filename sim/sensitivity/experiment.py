@@ -36,14 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..outcomes import SUMMARY_OUTCOMES
 from ..parameters import SPECS, ParameterError
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..sweep.cluster import ClusterConfigError, check_cluster_config
 from .convergence import CHANGE_TOL, CONF_TOL
 from .evaluators import DEFAULT_OUTCOMES, check_base
 from .methods import METHODS, OPTIONS, make_method
-from .problem import Problem, SensitivityError
-from ..outcomes import SUMMARY_OUTCOMES
+from .problem import Problem, SensitivityError, sensitivity_parameters
 from .study import Study
 
 KEYS = ("name", "description", "budget", "scenario", "overrides", "method", "samples",
@@ -183,8 +183,6 @@ def load_experiment(path: str | Path, samples: int | None = None,
                          resamples=_int(raw, path, "resamples", 10, 100_000, 100), **options)
 
     # factors
-    from .problem import sensitivity_parameters
-
     names = _names(raw, path, "parameters", sensitivity_parameters(), "all")
     ranges = raw.get("ranges", {})
     if not isinstance(ranges, dict):
