@@ -20,6 +20,7 @@ from sim.sensitivity.experiment import load_experiment
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 LEADSIM = Path(sys.executable).with_name("leadsim")
+COMMAND = [str(LEADSIM)] if LEADSIM.exists() else [sys.executable, "-m", "sim"]
 TINY = {"n_hospitals": 2, "staff_per_hospital": 60, "unit_size": 15, "ticks": 26}
 
 
@@ -168,7 +169,7 @@ def test_common_random_numbers_pair_the_seeds(tmp_path):
 
 def _cli(*args, cwd):
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([str(LEADSIM), "sensitivity", *map(str, args)], cwd=cwd, env=env,
+    return subprocess.run([*COMMAND, "sensitivity", *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
 
 
