@@ -93,6 +93,7 @@ AIM_DRIFT = 0.01           # weekly pull of a person's aim towards the direction
 AIM_ANCHOR = 0.02          # weekly pull of a person's aim back towards their unit's culture
 EMBED_WEEKS = 52.0         # time constant (weeks) of a newcomer becoming embedded
 EXPERTISE_WEIGHT = 0.5     # share of progress that depends on the expertise of the task's leaders
+BROKER_MANDATE = 0.25       # share of their post's authority a brokering coordinator lends a task
 CLOUT_WEIGHT = 0.8         # share of management support that only reaches a task through a leader
                            # with formal authority (managerial clout)
 # aims (radians): professional cleavage between management's and clinicians' direction

@@ -423,8 +423,17 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     reach = st.authority[l] * covered / ta.width[t]
                     if reach > clout:
                         clout = reach
+            if brokered:   # a brokering coordinator lends the QI mandate of their post
+                b = ta.broker[t]
+                covered = 0
+                for j in range(ta.width[t]):
+                    if (ta.unit_lo[t] + j - st.scope_lo[b]) % U < st.scope_n[b]:
+                        covered += 1
+                reach = kc.BROKER_MANDATE * st.authority[b] * covered / ta.width[t]
+                if reach > clout:
+                    clout = reach
             clout = min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
-            backed = clout + (1.0 - clout) * S * S    # management backs emergent leaders
+            backed = clout + (1.0 - clout) * S * S * S    # management backs emergent leaders
             backing = kc.SUPPORT_FLOOR + (1.0 - kc.SUPPORT_FLOOR) * S * (
                 1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * backed)
             quality = 1.0 - kc.EXPERTISE_WEIGHT + kc.EXPERTISE_WEIGHT * expert

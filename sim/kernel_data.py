@@ -56,6 +56,7 @@ KConfig = namedtuple("KConfig", [
 #: Behavioural constants the numba kernel reads at run time (not compiled in: see sim.constants).
 KERNEL_CONSTANTS = (
     "AUTHORITY_UNIT_MANAGER",
+    "BROKER_MANDATE",
     "BROKER_OVERHEAD_CUT",
     "CLAIM_RATE",
     "CLOUT_WEIGHT",

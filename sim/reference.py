@@ -386,12 +386,15 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
 
     Progress = effort * alignment * backing * quality / (required effort * complexity overhead).
     Backing is the management-support gate: ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * support * (1 -
-    CLOUT_WEIGHT + CLOUT_WEIGHT * (clout + (1 - clout) * support ** 2))``, where clout is the
-    highest, among the leaders, formal authority times the share of the task's units within the
-    leader's formal reach, relative to a unit manager's authority (capped at 1): a ward manager has
-    clout over their ward, not over a change that crosses four wards. So support reaches a task in
+    CLOUT_WEIGHT + CLOUT_WEIGHT * (clout + (1 - clout) * support ** 3))``, where clout is the
+    highest, among the leaders and the brokering coordinator, formal authority times the share of the
+    task's units within their formal reach, relative to a unit manager's authority (capped at 1): a
+    ward manager has clout over their ward, not over a change that crosses four wards, and a quality
+    coordinator lends a share ``BROKER_MANDATE`` of the hospital-wide QI mandate of their post to the
+    tasks they broker (Carstensen
+    et al.: coordinators are "pivotal" in connecting distributed teams to management). So support reaches a task in
     full through a leader with clout over it, and through emergent leaders only as far as management
-    backs them, which itself takes substantial support (hence support squared): support is a
+    backs them, which itself takes substantial support (hence support cubed): support is a
     precondition for distributed leadership (Carstensen et al.), and distributed leaders "needed to
     be backed up, underwritten and occasionally enforced by old forms of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
     leaders) (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"). Each unit crossed
@@ -408,10 +411,13 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
         overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
         expertise = max(st.expertise[l] for l in leaders)
-        clout = min(1.0, max(st.authority[l] * units_in_reach(k, h, t, l) / ta.width[t]
-                             for l in leaders) / C.AUTHORITY_UNIT_MANAGER)
+        reaches = [st.authority[l] * units_in_reach(k, h, t, l) / ta.width[t] for l in leaders]
+        if brokered:   # a brokering coordinator lends part of their post's QI mandate
+            b = int(ta.broker[t])
+            reaches.append(C.BROKER_MANDATE * st.authority[b] * units_in_reach(k, h, t, b) / ta.width[t])
+        clout = min(1.0, max(reaches) / C.AUTHORITY_UNIT_MANAGER)
         support = ho.support[h]
-        backed = clout + (1.0 - clout) * support * support
+        backed = clout + (1.0 - clout) * support * support * support
         backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * support * (
             1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * backed)
         quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expertise

@@ -68,9 +68,10 @@ def validate_command(args) -> int:
             results.append(run_study(study, out_dir=out, **kwargs))
         if not (args.quick or args.no_robustness):
             for study in studies:
-                for label, changes, offset in robustness_variants(study, args.quick):
+                for label, changes, offset in robustness_variants(study):
                     robustness.append(run_study(study, out_dir=out, changes=changes,
-                                                seed_offset=offset, variant=label, **kwargs))
+                                                seed_offset=offset, variant=label,
+                                                **{**kwargs, "quick": True}))
     except StudyError as err:
         raise UserError(str(err)) from None
     print(console_table(results))

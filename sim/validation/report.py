@@ -138,7 +138,7 @@ def write_markdown(path: Path, results: list[StudyResult], robustness: list[Stud
                    command: str, quick: bool) -> None:
     fig_dir = path.parent / "validation"
     figs = figures(results, fig_dir)
-    sizes = results[0].study.base(quick).params if results else None
+    sizes = results[0].study.base(False).params if results else None
     lines = [
         "# Validation: the patterns of the source papers",
         "",
@@ -174,7 +174,8 @@ def write_markdown(path: Path, results: list[StudyResult], robustness: list[Stud
                          f"{effects[0].detail.get('overall_best_level', float('nan')):g})")
         lines.append("")
     if robustness:
-        lines += ["Each pattern re-checked at other organisation sizes and with other seeds:", "",
+        lines += ["Each pattern re-checked at other organisation sizes and with other seeds (the "
+                  "study's quick conditions and replications, full horizon):", "",
                   markdown_table(robustness, variant_column=True), ""]
         failing = sorted({r.study.pattern + " (" + r.variant + ")" for r in robustness if not r.passed})
         lines += ["Patterns that do not hold in a variant: " + (", ".join(failing) if failing else

@@ -26,9 +26,13 @@ class StudyResult:
         return all(e.passed for e in self.effects)
 
 
-def robustness_variants(study: Study, quick: bool) -> list[tuple[str, dict[str, Any], int]]:
-    """(label, parameter changes, seed offset) of the robustness re-checks of a study."""
-    base = study.base(quick).params
+def robustness_variants(study: Study) -> list[tuple[str, dict[str, Any], int]]:
+    """(label, parameter changes, seed offset) of the robustness re-checks of a study.
+
+    They are run on the study's quick version (its test conditions, fewer replications) at the full
+    study's horizon, with the organisation size or seeds changed.
+    """
+    base = study.base(False).params
     return [
         ("half-size hospitals", {"staff_per_hospital": max(60, base.staff_per_hospital // 2)}, 0),
         ("twice the hospitals", {"n_hospitals": base.n_hospitals * 2}, 0),
@@ -44,13 +48,15 @@ def run_study(study: Study, *, quick: bool = False, out_dir: str | Path | None =
     """Run one study (or a robustness variant of it) and analyse it."""
     from ..sweep import run_design
 
-    base = study.base(quick, changes)
+    if quick:
+        study = study.quick_version()
+    base = study.base(False, changes)
     seed = base.params.seed + seed_offset
     folder = None
     if out_dir is not None:
         slug = variant.replace(" ", "-")
         folder = Path(out_dir) / f"{study.pattern}-{slug}"
-    runs = run_design(study.design(), base, replications=study.n_replications(quick),
+    runs = run_design(study.design(), base, replications=study.replications,
                       outcomes=study.outcomes(), out_dir=folder, backend=backend, workers=workers,
                       scheduler=scheduler, cluster_config=cluster_config, resume=resume, seed=seed,
                       progress=progress, common_random_numbers=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ class Study:
 
     def base(self, quick: bool = False, changes: dict[str, Any] | None = None) -> Scenario:
         """The base scenario at the study's (or quick) size, with ``changes`` applied."""
-        size = {**self.size, **({k: v for k, v in self.quick.items() if k != "replications"}
+        size = {**self.size, **({k: v for k, v in self.quick.items() if k not in ("replications", "conditions")}
                                 if quick else {})}
         try:
             return load_scenario(self.scenario, **{**size, **(changes or {})})
@@ -62,6 +62,15 @@ class Study:
 
     def outcomes(self) -> list[str]:
         return list(dict.fromkeys([self.outcome, *self.extra_outcomes]))
+
+    def quick_version(self) -> Study:
+        """The reduced study of ``--quick``: the ``[quick]`` replications, sizes and conditions."""
+        quick = dict(self.quick)
+        conditions = quick.pop("conditions", None)
+        reps = int(quick.pop("replications", self.replications))
+        return replace(self, replications=reps, size={**self.size, **quick}, quick={},
+                       conditions=self.conditions if conditions is None
+                       else _conditions(conditions, self.path))
 
 
 def _need(raw: dict, key: str, path: Path, kind=str):
