@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .tomlfile import read_toml
 from .parameters import PER_HOSPITAL, SPECS, ParameterError, Parameters
 
 META_KEYS = ("extends", "replications", "name", "description")
@@ -109,21 +109,7 @@ def _hint(key: str, names: tuple[str, ...] = ALLOWED_KEYS) -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ScenarioError(f"{path}: is a directory, expected a .toml scenario file") from None
-    except PermissionError:
-        raise ScenarioError(f"{path}: cannot be read (permission denied)") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path}: not valid TOML ({err})") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{path}: not a text file (expected UTF-8 TOML)") from None
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot be read ({err.strerror or err})") from None
+    return read_toml(path, ScenarioError, "scenario")[0]
 
 
 def _check_file(path: Path, raw: dict[str, Any]) -> list[dict[str, Any]]:

@@ -31,13 +31,13 @@ sweep experiments, see :mod:`sim.sweep.cluster`). Every error names the file, th
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..outcomes import SUMMARY_OUTCOMES
 from ..parameters import SPECS, ParameterError
+from ..tomlfile import read_toml
 from ..scenario import Scenario, ScenarioError, load_scenario
 from ..sweep.cluster import ClusterConfigError, check_cluster_config
 from .convergence import CHANGE_TOL, CONF_TOL
@@ -112,25 +112,11 @@ def _names(raw, path, key, allowed, default):
     return list(value)
 
 
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text()
-        return tomllib.loads(text), text
-    except FileNotFoundError:
-        raise SensitivityError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise SensitivityError(f"{path}: is a directory, expected a .toml experiment file") from None
-    except UnicodeDecodeError:
-        raise SensitivityError(f"{path}: not a text file") from None
-    except tomllib.TOMLDecodeError as err:
-        raise SensitivityError(f"{path}: not valid TOML ({err})") from None
-
-
 def load_experiment(path: str | Path, samples: int | None = None,
                     replications: int | None = None) -> Experiment:
     """Load and validate a sensitivity experiment; ``samples``/``replications`` override the file."""
     path = Path(path)
-    raw, text = read_toml(path)
+    raw, text = read_toml(path, SensitivityError, "experiment")
     for key in raw:
         if key not in KEYS and key not in OPTION_KEYS:
             raise _error(path, key, f"unknown key; allowed: {', '.join((*KEYS, *OPTION_KEYS))}")

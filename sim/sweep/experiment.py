@@ -40,7 +40,6 @@ the key and what is allowed.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ import pandas as pd
 
 from ..outcomes import SUMMARY_OUTCOMES
 from ..parameters import SPECS, ParameterError
+from ..tomlfile import read_toml
 from ..scenario import MAX_REPLICATIONS, Scenario, ScenarioError, load_scenario
 from .cluster import ClusterConfigError, check_cluster_config
 from .design import DesignError, grid_design, lhs_design, table_design
@@ -86,20 +86,7 @@ class Experiment:
 
 
 def _read(path: Path) -> tuple[dict[str, Any], str]:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: file not found") from None
-    except IsADirectoryError:
-        raise ExperimentError(f"{path}: is a directory, expected a .toml experiment file") from None
-    except UnicodeDecodeError:
-        raise ExperimentError(f"{path}: not a text file") from None
-    except OSError as err:
-        raise ExperimentError(f"{path}: cannot be read ({err.strerror})") from None
-    try:
-        return tomllib.loads(text), text
-    except tomllib.TOMLDecodeError as err:
-        raise ExperimentError(f"{path}: not valid TOML ({err})") from None
+    return read_toml(path, ExperimentError, "experiment")
 
 
 def _int(raw: dict, key: str, path: Path, low: int, high: int, default: int) -> int:
