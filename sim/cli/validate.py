@@ -79,8 +79,8 @@ def validate_command(args) -> int:
         print("\nrobustness:")
         print(console_table(robustness))
     report.parent.mkdir(parents=True, exist_ok=True)
-    command = "leadsim " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if sys.argv[1:2] == [
-        "validate"] else "leadsim validate" + (" --quick" if args.quick else "")
+    command = "leadsim validate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
+        if sys.argv[1:2] == ["validate"] else "leadsim validate" + (" --quick" if args.quick else "")
     write_markdown(report, results, robustness, command, args.quick)
     passed = sum(r.passed for r in results)
     print(f"\n{passed} of {len(results)} patterns pass ({time.perf_counter() - started:.0f} s); "
