@@ -46,7 +46,7 @@ def hospital_layout(org, hospital: int = 0) -> np.ndarray:
     circle around their unit; unit managers inside their unit; middle managers at radius 0.42 facing
     the units they manage; coordinators evenly on radius 0.62; executives at the centre.
     """
-    hs, st, un = org.hospitals, org.staff, org.units
+    hs, st = org.hospitals, org.staff
     s0, s1 = int(hs.staff_start[hospital]), int(hs.staff_end[hospital])
     u0, nu = int(hs.unit_start[hospital]), int(hs.n_units[hospital])
     n = s1 - s0

@@ -8,7 +8,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from .analysis import curves  # noqa: E402
 from .runner import StudyResult, region_of_sf1  # noqa: E402
