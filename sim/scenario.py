@@ -223,6 +223,28 @@ def load_scenario(path: str | Path, **changes: Any) -> Scenario:
     return scenario.with_changes(**changes) if changes else scenario
 
 
+def load_with_overrides(scenario_path: Path, overrides: Any, source: Path,
+                        error: type[Exception]) -> Scenario:
+    """The scenario at ``scenario_path`` with an experiment file's ``[overrides]`` applied.
+
+    Errors are raised as ``error`` with one line naming ``source`` (the experiment file) and the key.
+    """
+    if not isinstance(overrides, dict):
+        raise error(f"{source}: 'overrides': expected a table of parameter = value, e.g. "
+                    "[overrides] ticks = 260")
+    for key, value in overrides.items():
+        if key not in SPECS:
+            raise error(f"{source}: 'overrides.{key}': unknown parameter; allowed: {', '.join(SPECS)}")
+        try:
+            SPECS[key].check(value, key=f"overrides.{key}")
+        except ParameterError as err:
+            raise error(f"{source}: {err}") from None
+    try:
+        return load_scenario(scenario_path, **overrides)
+    except ScenarioError as err:
+        raise error(f"{source}: 'scenario': {err}") from None
+
+
 def scenario_from_params(params: Parameters, name: str = "custom", replications: int = 1) -> Scenario:
     """Wrap parameters built in Python as a scenario."""
     return Scenario(name, params, replications, "", (), params.to_dict())

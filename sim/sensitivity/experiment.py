@@ -36,9 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ..outcomes import SUMMARY_OUTCOMES
-from ..parameters import SPECS, ParameterError
 from ..tomlfile import read_toml
-from ..scenario import Scenario, ScenarioError, load_scenario
+from ..scenario import Scenario, load_with_overrides
 from ..sweep.cluster import ClusterConfigError, check_cluster_config
 from .convergence import CHANGE_TOL, CONF_TOL
 from .evaluators import DEFAULT_OUTCOMES, check_base
@@ -133,21 +132,7 @@ def load_experiment(path: str | Path, samples: int | None = None,
     if not scenario_path.is_file():
         raise _error(path, "scenario", f"file {scenario_path} not found (the path is relative to "
                                        f"the experiment file)")
-    overrides = raw.get("overrides", {})
-    if not isinstance(overrides, dict):
-        raise _error(path, "overrides", "expected a table of parameter = value, e.g. "
-                                        "[overrides] ticks = 260")
-    for key, value in overrides.items():
-        if key not in SPECS:
-            raise _error(path, f"overrides.{key}", f"unknown parameter; allowed: {', '.join(SPECS)}")
-        try:
-            SPECS[key].check(value, key=f"overrides.{key}")
-        except ParameterError as err:
-            raise SensitivityError(f"{path}: {err}") from None
-    try:
-        base = load_scenario(scenario_path, **overrides)
-    except ScenarioError as err:
-        raise _error(path, "scenario", str(err)) from None
+    base = load_with_overrides(scenario_path, raw.get("overrides", {}), path, SensitivityError)
     try:
         cluster = check_cluster_config(raw.get("cluster"))
     except ClusterConfigError as err:

@@ -47,9 +47,9 @@ from typing import Any
 import pandas as pd
 
 from ..outcomes import SUMMARY_OUTCOMES
-from ..parameters import SPECS, ParameterError
+from ..parameters import SPECS
 from ..tomlfile import read_toml
-from ..scenario import MAX_REPLICATIONS, Scenario, ScenarioError, load_scenario
+from ..scenario import MAX_REPLICATIONS, Scenario, ScenarioError, load_with_overrides
 from .cluster import ClusterConfigError, check_cluster_config
 from .design import DesignError, grid_design, lhs_design, table_design
 
@@ -179,21 +179,7 @@ def load_experiment(path: str | Path) -> Experiment:
     scen_path = path.parent / scen
     if not scen_path.is_file():
         raise ExperimentError(f"{path}: 'scenario': file {scen_path} not found")
-    overrides = raw.get("overrides", {})
-    if not isinstance(overrides, dict):
-        raise ExperimentError(f"{path}: 'overrides': expected a table of parameter = value")
-    for key, value in overrides.items():
-        if key not in SPECS:
-            raise ExperimentError(f"{path}: 'overrides.{key}': unknown parameter; allowed: "
-                                  f"{', '.join(SPECS)}")
-        try:
-            SPECS[key].check(value, key=f"overrides.{key}")
-        except ParameterError as err:
-            raise ExperimentError(f"{path}: {err}") from None
-    try:
-        base = load_scenario(scen_path, **overrides)
-    except ScenarioError as err:
-        raise ExperimentError(f"{path}: 'scenario': {err}") from None
+    base = load_with_overrides(scen_path, raw.get("overrides", {}), path, ExperimentError)
     seed = _int(raw, "seed", path, 0, 2**63 - 1, base.params.seed)
     crn = raw.get("common_random_numbers", False)
     if not isinstance(crn, bool):
