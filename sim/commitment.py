@@ -49,11 +49,16 @@ def update_motivation(motivation, target):
     np.clip(motivation, 0.0, 1.0, out=motivation)
 
 
-def drift_aims(aim, pull_cos, pull_sin, anchor):
-    """Turn aims towards the direction they are pulled and back towards their anchor culture."""
+def drift_aims(aim, pull_cos, pull_sin, anchor, cos_aim=None, sin_aim=None):
+    """Turn aims towards the direction they are pulled and back towards their anchor culture.
+
+    ``cos_aim`` and ``sin_aim`` may be given when already computed for the current aims.
+    """
+    cos_aim = np.cos(aim) if cos_aim is None else cos_aim
+    sin_aim = np.sin(aim) if sin_aim is None else sin_aim
     # sin(target - aim) for target = atan2(pull_sin, pull_cos), without computing the angle
     norm = np.hypot(pull_cos, pull_sin)
-    towards = (pull_sin * np.cos(aim) - pull_cos * np.sin(aim)) / np.where(norm > 0.0, norm, 1.0)
+    towards = (pull_sin * cos_aim - pull_cos * sin_aim) / np.where(norm > 0.0, norm, 1.0)
     aim += C.AIM_DRIFT * towards
     aim += C.AIM_ANCHOR * np.sin(anchor - aim)
     aim[:] = wrap(aim)

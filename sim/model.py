@@ -115,7 +115,8 @@ class LeadershipModel(mesa.Model):
             hs.management_support[st.hospital], hs.reporting_load[st.hospital], k.out.seen_progress,
             k.out.seen_conflict, k.out.supportive, k.out.share, k.out.demand)
         commitment.update_motivation(st.motivation, target)
-        commitment.drift_aims(st.aim, k.out.pull_cos, k.out.pull_sin, self.anchor)
+        commitment.drift_aims(st.aim, k.out.pull_cos, k.out.pull_sin, self.anchor,
+                              k.staff.cos_aim, k.staff.sin_aim)   # aims unchanged since prepare
         hs.gain_fragile *= 1.0 - p.gain_decay_rate
         hs.gain_held *= 1.0 - C.HELD_DECAY
         st.tenure += 1

@@ -7,6 +7,7 @@ integer id. The numba kernel reads and writes these arrays directly; Mesa agents
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -54,8 +55,22 @@ class StaffArrays:
 
 
 def embeddedness(tenure: np.ndarray) -> np.ndarray:
-    """0.2 + 0.8 * (1 - exp(-tenure / EMBED_WEEKS)): newcomers have few working ties."""
-    return 0.2 + 0.8 * (1.0 - np.exp(-np.asarray(tenure, dtype=np.float64) / C.EMBED_WEEKS))
+    """0.2 + 0.8 * (1 - exp(-tenure / EMBED_WEEKS)): newcomers have few working ties.
+
+    Tenure is whole weeks, so the values come from a table of the same formula (exact: beyond the
+    table's end the formula is 1.0 in double precision).
+    """
+    table = _embeddedness_table(C.EMBED_WEEKS)
+    return table[np.minimum(np.asarray(tenure), table.shape[0] - 1)]
+
+
+@functools.lru_cache(maxsize=4)
+def _embeddedness_table(embed_weeks: float) -> np.ndarray:
+    weeks = np.arange(0, 64 * int(embed_weeks) + 1, dtype=np.float64)
+    table = 0.2 + 0.8 * (1.0 - np.exp(-weeks / embed_weeks))
+    assert table[-1] == 1.0, "table too short for an exact lookup"
+    table.flags.writeable = False
+    return table
 
 
 @dataclass
