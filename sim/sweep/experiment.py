@@ -52,6 +52,8 @@ from ..tomlfile import read_toml
 from ..scenario import MAX_REPLICATIONS, Scenario, ScenarioError, load_with_overrides
 from .cluster import ClusterConfigError, check_cluster_config
 from .design import DesignError, grid_design, lhs_design, table_design
+from .runner import check_outcomes
+from .storage import SweepError
 
 TOP_KEYS = ("name", "description", "scenario", "overrides", "design", "replications", "seed",
             "common_random_numbers", "outcomes", "cluster")
@@ -187,13 +189,11 @@ def load_experiment(path: str | Path) -> Experiment:
                               f"got {crn!r}")
     replications = _int(raw, "replications", path, 1, MAX_REPLICATIONS, base.replications)
     outcomes = raw.get("outcomes", list(SUMMARY_OUTCOMES))
-    if not isinstance(outcomes, list) or not outcomes:
-        raise ExperimentError(f"{path}: 'outcomes': expected a non-empty list of names; allowed: "
-                              f"{', '.join(SUMMARY_OUTCOMES)}")
-    for name in outcomes:
-        if name not in SUMMARY_OUTCOMES:
-            raise ExperimentError(f"{path}: 'outcomes': unknown outcome {name!r}; allowed: "
-                                  f"{', '.join(SUMMARY_OUTCOMES)}")
+    try:
+        outcomes = check_outcomes(list(dict.fromkeys(outcomes)) if isinstance(outcomes, list)
+                                  else outcomes)
+    except SweepError as err:
+        raise ExperimentError(f"{path}: {err}") from None
     if "design" not in raw:
         raise ExperimentError(f"{path}: 'design': missing; add a [design] table with kind = "
                               f"{' | '.join(DESIGN_KINDS)}")
@@ -206,6 +206,6 @@ def load_experiment(path: str | Path) -> Experiment:
     except ClusterConfigError as err:
         raise ExperimentError(f"{path}: {err}") from None
     return Experiment(name=raw.get("name", path.stem), path=path, base=base, design=design,
-                      replications=replications, seed=seed, outcomes=tuple(dict.fromkeys(outcomes)),
+                      replications=replications, seed=seed, outcomes=outcomes,
                       cluster=cluster, common_random_numbers=crn,
                       description=raw.get("description", ""), text=text)

@@ -137,7 +137,7 @@ def write_markdown(path: Path, results: list[StudyResult], robustness: list[Stud
                    command: str, quick: bool) -> None:
     fig_dir = path.parent / "validation"
     figs = figures(results, fig_dir)
-    sizes = results[0].study.base(False).params if results else None
+    sizes = results[0].study.base().params if results else None
     lines = [
         "# Validation: the patterns of the source papers",
         "",

@@ -32,7 +32,7 @@ def robustness_variants(study: Study) -> list[tuple[str, dict[str, Any], int]]:
     They are run on the study's quick version (its test conditions, fewer replications) at the full
     study's horizon, with the organisation size or seeds changed.
     """
-    base = study.base(False).params
+    base = study.base().params
     return [
         ("half-size hospitals", {"staff_per_hospital": max(60, base.staff_per_hospital // 2)}, 0),
         ("twice the hospitals", {"n_hospitals": base.n_hospitals * 2}, 0),
@@ -50,7 +50,7 @@ def run_study(study: Study, *, quick: bool = False, out_dir: str | Path | None =
 
     if quick:
         study = study.quick_version()
-    base = study.base(False, changes)
+    base = study.base(changes)
     seed = base.params.seed + seed_offset
     folder = None
     if out_dir is not None:

@@ -45,17 +45,12 @@ class Study:
     test: dict[str, Any]
     extra_outcomes: tuple[str, ...] = field(default_factory=tuple)
 
-    def base(self, quick: bool = False, changes: dict[str, Any] | None = None) -> Scenario:
-        """The base scenario at the study's (or quick) size, with ``changes`` applied."""
-        size = {**self.size, **({k: v for k, v in self.quick.items() if k not in ("replications", "conditions")}
-                                if quick else {})}
+    def base(self, changes: dict[str, Any] | None = None) -> Scenario:
+        """The base scenario at the study's size, with ``changes`` applied."""
         try:
-            return load_scenario(self.scenario, **{**size, **(changes or {})})
+            return load_scenario(self.scenario, **{**self.size, **(changes or {})})
         except ScenarioError as err:
             raise StudyError(f"{self.path}: base scenario: {err}") from None
-
-    def n_replications(self, quick: bool = False) -> int:
-        return int(self.quick.get("replications", self.replications)) if quick else self.replications
 
     def design(self) -> pd.DataFrame:
         return self.conditions.drop(columns=["label"], errors="ignore")
