@@ -66,6 +66,7 @@ MAX_LEADERS = 3       # leader slots per task
 # --- behavioural constants ------------------------------------------------------------------------
 CROSS_UNIT_REACH = 0.3     # influence of a leader on staff outside their unit / formal scope
 ROUTINE_PULL = 1.0         # pull of routine clinical work competing with QI tasks for capacity
+VACUUM_PULL = 0.15         # attention a task nobody leads still asks of the staff of its units
 CLAIM_RATE = 0.6           # weekly claim hazard per unit of claim propensity
 JOIN_DAMPING = 0.3         # a task that already has k leaders attracts JOIN_DAMPING**k the claims
 GRANT_EXPERTISE = 0.4      # weights of the distributed grant score (sum to 1)
@@ -75,6 +76,7 @@ RELATIONS_FULL = 10.0      # informal ties at which relational capital is full
 SUPPORT_FLOOR = 0.05       # progress factor with no management support ("yields little")
 COMPLEXITY_OVERHEAD = 0.5  # extra effort per additional unit a task crosses
 BROKER_OVERHEAD_CUT = 0.5  # share of that overhead a coordinator's brokering removes
+LINE_OVERHEAD_CUT = 0.5    # share of it removed when a leader has clout over all the units crossed
 CONFLICT_THRESHOLD = 0.6  # cohesion below which several voices send mixed messages
 NEGOTIATION_RATE = 0.15    # weekly rise of negotiated agreement on a brokered task
 NEGOTIATION_CEILING = 0.5  # share of leaders' divergence that full negotiation closes

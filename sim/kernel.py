@@ -265,6 +265,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
     if nl >= 1:
         norm = math.sqrt(sc * sc + ss * ss)
         agreement = 1.0
+        national = 1.0
         tie_sum = 0.0
         pairs = 0
         voices = nl
@@ -276,8 +277,8 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
                 continue
             if ta.kind[t] == _NATIONAL:
                 a = 0.5 * (1.0 + st.cos_aim[l1] * ta.cos_aim[t] + st.sin_aim[l1] * ta.sin_aim[t])
-                if a < agreement:
-                    agreement = a
+                if a < national:
+                    national = a
             for k2 in range(k1 + 1, _L):
                 l2 = ta.leaders[t, k2]
                 if l2 < 0:
@@ -290,7 +291,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
                     tie_sum += st.embeddedness[l1] * st.embeddedness[l2]
         tie_share = tie_sum / pairs if pairs > 0 else 0.0
         closure = max(kc.NEGOTIATION_CEILING * ta.negotiated[t], kc.TIE_ALIGNMENT * tie_share)
-        cohesion = agreement + (1.0 - agreement) * closure
+        cohesion = min(agreement + (1.0 - agreement) * closure, national)
         if norm > 0.0:
             dcos = sc / norm
             dsin = ss / norm
@@ -332,7 +333,13 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
     staff_end = un.staff_end
     leaders = ta.leaders
     for t in range(t0, t1):
-        if ta.status[t] != _ACTIVE or _n_leaders(ta, t) == 0:
+        if ta.status[t] != _ACTIVE:
+            continue
+        if _n_leaders(ta, t) == 0:   # nobody in charge: the task still asks for attention
+            for k in range(ta.width[t]):
+                unit = u0 + (ta.unit_lo[t] + k) % U
+                for i in range(staff_start[unit], staff_end[unit]):
+                    demand[i] += kc.VACUUM_PULL
             continue
         for k in range(ta.width[t]):
             rel = (ta.unit_lo[t] + k) % U
@@ -398,6 +405,16 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                 if l >= 0:
                     out.pull_cos[l] += kc.LEADER_PULL * ta.cos_aim[t]
                     out.pull_sin[l] += kc.LEADER_PULL * ta.sin_aim[t]
+        else:   # effort on a task nobody leads is wasted for want of direction
+            for k in range(ta.width[t]):
+                unit = u0 + (ta.unit_lo[t] + k) % U
+                rec[h, _R_INTERACTIONS] += staff_end[unit] - staff_start[unit]
+                for i in range(staff_start[unit], staff_end[unit]):
+                    share = kc.VACUUM_PULL / (kc.ROUTINE_PULL + demand[i])
+                    e = budget[i] * share * 0.5
+                    E += e
+                    share_out[i] += share
+                    effort_given[i] += e
         ta.effort[t] = E
     # phase 4: progress, consolidation, failure and completion
     for t in range(t0, t1):
@@ -407,8 +424,6 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
         brokered = ta.broker[t] >= 0
         E = ta.effort[t]
         if nl > 0:
-            cut = kc.BROKER_OVERHEAD_CUT if brokered else 0.0
-            overhead = 1.0 + kc.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
             expert = 0.0
             clout = 0.0
             for k in range(_L):
@@ -423,6 +438,12 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     reach = st.authority[l] * covered / ta.width[t]
                     if reach > clout:
                         clout = reach
+            # the line coordinates the units a leader with clout over them oversees; a brokering
+            # coordinator coordinates the rest (whichever cuts the overhead more)
+            cut = kc.LINE_OVERHEAD_CUT * min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
+            if brokered and kc.BROKER_OVERHEAD_CUT > cut:
+                cut = kc.BROKER_OVERHEAD_CUT
+            overhead = 1.0 + kc.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
             if brokered:   # a brokering coordinator lends the QI mandate of their post
                 b = ta.broker[t]
                 covered = 0

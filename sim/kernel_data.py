@@ -66,11 +66,13 @@ KERNEL_CONSTANTS = (
     "DROP_RATE",
     "EXPERTISE_WEIGHT",
     "JOIN_DAMPING",
+    "LINE_OVERHEAD_CUT",
     "NEGOTIATION_CEILING",
     "NEGOTIATION_RATE",
     "ROUTINE_PULL",
     "SUPPORT_FLOOR",
     "TIE_ALIGNMENT",
+    "VACUUM_PULL",
     "LEADER_PULL",
 )
 KConst = namedtuple("KConst", KERNEL_CONSTANTS)
@@ -111,7 +113,9 @@ def prepare(org: Organisation, params, category: np.ndarray) -> KernelInputs:
     cred = st.credibility * (0.4 + 0.6 * emb)
     standing = (C.GRANT_EXPERTISE * st.expertise + C.GRANT_CREDIBILITY * cred
                 + C.GRANT_RELATIONS * st.relations * emb)
-    budget = st.capacity * (1.0 - hs.reporting_load[st.hospital]) * st.motivation
+    # a coordinator's QI time goes first to the tasks they broker (1 / span of it each)
+    brokering = st.broker_load / params.coordinator_span
+    budget = st.capacity * (1.0 - hs.reporting_load[st.hospital]) * st.motivation * (1.0 - brokering)
     n, H, T = st.n, hs.staff_start.shape[0], t.n
     staff = KStaff(st.unit, st.authority, st.scope_lo, st.scope_n, st.expertise, standing, cred, emb,
                    st.motivation, st.max_leads, st.lead_count, st.broker_load, budget,

@@ -17,7 +17,7 @@ phases over that hospital's active tasks (in slot order):
    The grant score blends positional authority with expertise, credibility and relationships:
    ``grant = (1 - mix) * authority + mix * standing``.
 2. **Demand**: every led task's influence on each person it reaches is added up.
-3. **Effort**: each person splits their QI budget (capacity after reporting load, times motivation)
+3. **Effort**: each person splits their QI budget (capacity after reporting load and brokering, times motivation)
    across tasks by the influence each exerts, against the pull of routine work.
 4. **Progress, consolidation, failure**: effort becomes progress, scaled by the alignment of the
    task's direction, its complexity (units crossed) and the hospital's management support (a gate).
@@ -56,6 +56,9 @@ def hospital_week(h: int, tick: int, k: KernelInputs, u: np.ndarray) -> None:
                         k.out.demand[i] += 1.0          # a leader is fully taken by their task
                     else:
                         k.out.demand[i] += 0.5 * (authority_reach + credibility_reach)
+        else:   # nobody in charge: the task still asks for attention
+            for i in staff_reached(k, h, t):
+                k.out.demand[i] += C.VACUUM_PULL
     for t in active:
         tasks.effort[t] = effort_on(k, h, t)
     for t in active:
@@ -285,11 +288,13 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
     grant each receives. Their agreement is that of the most divergent pair of leaders, (1 +
     cos(difference of aims)) / 2 (1 for a single leader): one dissenting voice is enough for mixed
     messages (McKee et al.: "too many people leading it ... they are all asking different things").
-    For a national initiative the issuing body's aim is one more voice: local leaders who want
-    something else receive "conflicting expectations and demands". Negotiation by a
-    brokering coordinator and ties between the leaders close part of the remaining divergence:
-    cohesion = agreement + (1 - agreement) * max(NEGOTIATION_CEILING * negotiated, TIE_ALIGNMENT *
-    share of leader pairs tied, weighted by embeddedness). Alignment is cohesion times how well the
+    Negotiation by a brokering coordinator and ties between the leaders close part of the
+    divergence among them: local cohesion = agreement + (1 - agreement) * max(NEGOTIATION_CEILING *
+    negotiated, TIE_ALIGNMENT * share of leader pairs tied, weighted by embeddedness). For a national
+    initiative the issuing body's aim is one more voice: local leaders who want something else
+    receive "conflicting expectations and demands" (McKee et al.). That demand is set nationally, so
+    local negotiation cannot close the gap to it: cohesion = min(local cohesion, agreement of the
+    leader most at odds with the body's aim). Alignment is cohesion times how well the
     direction fits the task's own aim. Two or more voices whose cohesion is below
     ``CONFLICT_THRESHOLD`` send mixed messages: the task is in conflict this week.
     """
@@ -306,14 +311,15 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
         leaders = leaders_of(k, t)
         pairs = [(a, b) for x, a in enumerate(leaders) for b in leaders[x + 1:]]
         agreement = 1.0      # of the most divergent pair: one dissenting voice is enough
+        national = 1.0       # of the leader most at odds with the issuing body
         voices = n_leaders
         if ta.kind[t] == C.NATIONAL:
             # the issuing body's demand is a voice too: local leaders who want something else
             # receive conflicting expectations and demands (McKee et al.)
             voices += 1
             for l in leaders:
-                agreement = min(agreement, 0.5 * (1.0 + st.cos_aim[l] * ta.cos_aim[t]
-                                                  + st.sin_aim[l] * ta.sin_aim[t]))
+                national = min(national, 0.5 * (1.0 + st.cos_aim[l] * ta.cos_aim[t]
+                                                + st.sin_aim[l] * ta.sin_aim[t]))
         tie_sum = 0.0
         for a, b in pairs:
             agreement = min(agreement,
@@ -322,7 +328,9 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
                 tie_sum += st.embeddedness[a] * st.embeddedness[b]
         tie_share = tie_sum / len(pairs) if pairs else 0.0
         closure = max(C.NEGOTIATION_CEILING * ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
-        cohesion = agreement + (1.0 - agreement) * closure
+        # local negotiation and ties close divergence among the local leaders, not the gap to a
+        # national body's demand, which is set nationally
+        cohesion = min(agreement + (1.0 - agreement) * closure, national)
         if norm > 0.0:
             dir_cos, dir_sin = sum_cos / norm, sum_sin / norm
         else:
@@ -350,7 +358,7 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
     """
     st, ta, out = k.staff, k.tasks, k.out
     if number_of_leaders(k, t) == 0:
-        return 0.0
+        return undirected_effort_on(k, h, t)
     dir_cos, dir_sin = ta.dir_cos[t], ta.dir_sin[t]
     conflict = 1.0 if ta.conflict[t] else 0.0
     total = 0.0
@@ -379,6 +387,28 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
     return total
 
 
+def undirected_effort_on(k: KernelInputs, h: int, t: int) -> float:
+    """Effort spent on a task that nobody leads: wasted for want of direction.
+
+    A task with nobody in charge does not vanish from its units: it still asks for attention
+    (``VACUUM_PULL`` in place of a leader's influence), and the effort staff give it goes nowhere,
+    because without direction there is nothing to align it with (Drath et al. 2008; McKee et al.
+    2013: when everyone is responsible "nobody" takes charge, and effort is dissipated). Each person
+    gives ``budget_i * share_i,t * 0.5``, the effort of someone who neither agrees nor disagrees.
+    """
+    st, out = k.staff, k.out
+    total = 0.0
+    for unit in units_crossed(k, h, t):
+        out.record[h, REC["interactions"]] += len(staff_of(k, unit))
+        for i in staff_of(k, unit):
+            share = C.VACUUM_PULL / (C.ROUTINE_PULL + out.demand[i])
+            effort = st.budget[i] * share * 0.5
+            total += effort
+            out.share[i] += share
+            out.effort_given[i] += effort
+    return total
+
+
 # --- phase 4 ------------------------------------------------------------------------------------
 
 def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
@@ -398,8 +428,11 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     precondition for distributed leadership (Carstensen et al.), and distributed leaders "needed to
     be backed up, underwritten and occasionally enforced by old forms of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
     leaders) (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"). Each unit crossed
-    beyond the first adds ``COMPLEXITY_OVERHEAD`` to the effort needed, halved when
-    a coordinator brokers the task. Stable leadership consolidates, faster with a formal manager
+    beyond the first adds ``COMPLEXITY_OVERHEAD`` to the effort needed, less a cut for coordination:
+    the larger of ``LINE_OVERHEAD_CUT`` times the leaders' own clout (the line coordinates the units
+    a leader has authority over: direct supervision) and, if a coordinator brokers the task,
+    ``BROKER_OVERHEAD_CUT`` (a liaison role coordinates by mutual adjustment where the line does not
+    reach; Mintzberg 1979, Galbraith 1973). Stable leadership consolidates, faster with a formal manager
     (or hybrid) among the leaders and a brokering coordinator (Carstensen et al.). A completed task's
     gain is held in proportion to its consolidation; the rest is fragile and decays.
     """
@@ -408,10 +441,11 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     brokered = ta.broker[t] >= 0
     effort = ta.effort[t]
     if leaders:
-        cut = C.BROKER_OVERHEAD_CUT if brokered else 0.0
-        overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
         expertise = max(st.expertise[l] for l in leaders)
         reaches = [st.authority[l] * units_in_reach(k, h, t, l) / ta.width[t] for l in leaders]
+        line_cut = C.LINE_OVERHEAD_CUT * min(1.0, max(reaches) / C.AUTHORITY_UNIT_MANAGER)
+        cut = max(line_cut, C.BROKER_OVERHEAD_CUT) if brokered else line_cut
+        overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
         if brokered:   # a brokering coordinator lends part of their post's QI mandate
             b = int(ta.broker[t])
             reaches.append(C.BROKER_MANDATE * st.authority[b] * units_in_reach(k, h, t, b) / ta.width[t])
