@@ -48,6 +48,8 @@ def timed_run(size: dict, agents: bool) -> dict:
     built = time.perf_counter() - start
     for _ in range(params.ticks):
         model.step()
+    if agents:
+        len(model.agents)    # brings the agent views up to date (newcomers' agents are made lazily)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     interactions = float(model.record_array()[:, :, COL["interactions"]].sum())
     return {"wall_s": wall, "cpu_s": cpu, "build_s": built, "interactions": interactions,
@@ -64,17 +66,18 @@ def reference_ratio(weeks: int, warmup: int) -> dict:
     import copy
 
     from sim import LeadershipModel, Parameters
-    from sim import kernel, reference
+    from sim import kernel, reference, staff_kernel
     from sim.kernel_data import N_TASK_UNIFORMS, prepare
+    from sim.model import BACKENDS
 
     params = Parameters(**REFERENCE_SIZE)
     model = LeadershipModel(params, agents=False)
     for _ in range(warmup):
         model.step()
     step_time, kernel_time = {}, {}
-    for backend, impl in (("numba", kernel.interaction_step), ("reference", reference.interaction_step)):
+    for backend in ("numba", "reference"):
         twin = copy.deepcopy(model)
-        twin._kernel = impl
+        twin._impl = BACKENDS[backend]
         start = time.perf_counter()
         for _ in range(weeks):
             twin.step()
@@ -85,7 +88,7 @@ def reference_ratio(weeks: int, warmup: int) -> dict:
         total = 0.0
         for _ in range(reps):
             org = model.org.copy()
-            inputs = prepare(org, params, model.category)
+            inputs = prepare(org, params, model.category, staff_kernel.person_inputs)
             start = time.perf_counter()
             impl(model.week, inputs, uniforms)
             total += time.perf_counter() - start

@@ -4,7 +4,8 @@ Each staff post is one Mesa agent of its role's class (:class:`Manager`, :class:
 :class:`Coordinator`). Reading an attribute reads the model's arrays (``agent.motivation`` is
 ``model.org.staff.motivation[agent.post]``), so agents are always current and cost nothing in the
 kernel. When a person leaves (turnover) their agent is removed from the model and a new agent is
-created for the newcomer in the same post.
+created for the newcomer in the same post (when the model's agents are next looked at: see
+:meth:`sim.model.LeadershipModel.agents`).
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     value = np.where(kind == C.NATIONAL, C.NATIONAL_VALUE, C.LOCAL_VALUE) * width
     difficulty = rng.lognormal(0.0, C.EFFORT_SPREAD, total)
 
-    slots = _free_slots(tasks.status, hosp.task_start, hosp.task_end, h_of)
+    slots = _free_slots(tasks.status, tasks.hospital, h_of)
     ok = slots >= 0
     np.add.at(counts[:, 2], h_of[~ok], 1)
     s = slots[ok]
@@ -103,17 +103,14 @@ def positional_owner(org: Organisation, h_of, unit_lo, width, kind) -> np.ndarra
     return np.where(kind == C.NATIONAL, hosp.executive[h_of], owner)
 
 
-def _free_slots(status, task_start, task_end, h_of) -> np.ndarray:
-    """For each new task (hospitals ascending), the lowest free slot of its hospital, or -1."""
-    out = np.full(h_of.shape[0], -1, np.int64)
-    start = 0
-    while start < h_of.shape[0]:
-        h = h_of[start]
-        stop = start
-        while stop < h_of.shape[0] and h_of[stop] == h:
-            stop += 1
-        free = task_start[h] + np.flatnonzero(status[task_start[h]:task_end[h]] != C.ACTIVE)
-        k = min(stop - start, free.size)
-        out[start:start + k] = free[:k]
-        start = stop
-    return out
+def _free_slots(status, task_hospital, h_of) -> np.ndarray:
+    """For each new task (hospitals ascending), its hospital's next lowest free slot, or -1."""
+    free = np.flatnonzero(status != C.ACTIVE)
+    if free.size == 0:
+        return np.full(h_of.shape[0], -1, np.int64)
+    free_h = task_hospital[free]                       # ascending: slots are grouped by hospital
+    first_free = np.searchsorted(free_h, h_of)         # each new task's hospital's first free slot
+    n_free = np.searchsorted(free_h, h_of, side="right") - first_free
+    first_new = np.searchsorted(h_of, h_of)            # rank of each new task within its hospital
+    rank = np.arange(h_of.shape[0]) - first_new
+    return np.where(rank < n_free, free[np.minimum(first_free + rank, free.shape[0] - 1)], -1)

@@ -17,10 +17,9 @@ tasks they are accountable for) and back towards their unit's or hospital's cult
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
 from . import constants as C
-from .organisation import wrap
 
 BASE = 0.25
 W_SUPPORT = 0.3
@@ -31,34 +30,60 @@ W_OVERLOAD = 0.4
 EXCESS_DEMAND = 0.25   # overload per unit of task demand beyond one task's worth
 
 
-def motivation_target(support, load, seen_progress, seen_conflict, supportive, share, demand):
-    """Target motivation of each person (arrays aligned on staff)."""
-    involved = share > 0
-    safe = np.where(involved, share, 1.0)
-    conflict_share = np.where(involved, seen_conflict / safe, 0.0)
-    supportive_mean = np.where(involved, supportive / safe, 0.0)
-    progress = np.minimum(1.0, seen_progress * C.PROGRESS_SIGNAL)
-    overload = load + EXCESS_DEMAND * np.maximum(0.0, demand - 1.0)
+def motivation_target(support: float, load: float, seen_progress: float, seen_conflict: float,
+                      supportive: float, share: float, demand: float) -> float:
+    """Target motivation of one person: support and load of their hospital, and what they saw in
+    the tasks they worked on this week (share-weighted sums from the kernel)."""
+    if share > 0.0:
+        conflict_share = seen_conflict / share
+        supportive_mean = supportive / share
+    else:
+        conflict_share = 0.0
+        supportive_mean = 0.0
+    progress = min(1.0, seen_progress * C.PROGRESS_SIGNAL)
+    overload = load + EXCESS_DEMAND * max(0.0, demand - 1.0)
     return (BASE + W_SUPPORT * support + W_PROGRESS * progress + W_SUPPORTIVE * supportive_mean
             - W_CONFLICT * conflict_share - W_OVERLOAD * overload)
 
 
-def update_motivation(motivation, target):
-    """Move motivation towards its target; stays within [0, 1]."""
-    motivation += C.MOTIVATION_RATE * (target - motivation)
-    np.clip(motivation, 0.0, 1.0, out=motivation)
+def updated_motivation(motivation: float, target: float) -> float:
+    """Move motivation ``MOTIVATION_RATE`` of the way towards its target; stays within [0, 1]."""
+    return min(1.0, max(0.0, motivation + C.MOTIVATION_RATE * (target - motivation)))
 
 
-def drift_aims(aim, pull_cos, pull_sin, anchor, cos_aim=None, sin_aim=None):
-    """Turn aims towards the direction they are pulled and back towards their anchor culture.
+def drifted_aim(aim: float, pull_cos: float, pull_sin: float, anchor_cos: float, anchor_sin: float,
+                cos_aim: float, sin_aim: float) -> float:
+    """Turn an aim towards the direction it is pulled and back towards its anchor culture.
 
-    ``cos_aim`` and ``sin_aim`` may be given when already computed for the current aims.
+    ``pull_cos, pull_sin`` is the effort-weighted direction of the tasks worked on this week (plus
+    the aims of the tasks led); ``anchor_cos, anchor_sin`` the direction of the person's culture;
+    ``cos_aim, sin_aim`` those of the current aim. Both pulls act on the current aim at once:
+    ``AIM_DRIFT * sin(pull angle - aim) + AIM_ANCHOR * sin(anchor - aim)``, computed without the
+    angles. The result is kept in [-pi, pi).
     """
-    cos_aim = np.cos(aim) if cos_aim is None else cos_aim
-    sin_aim = np.sin(aim) if sin_aim is None else sin_aim
-    # sin(target - aim) for target = atan2(pull_sin, pull_cos), without computing the angle
-    norm = np.hypot(pull_cos, pull_sin)
-    towards = (pull_sin * cos_aim - pull_cos * sin_aim) / np.where(norm > 0.0, norm, 1.0)
-    aim += C.AIM_DRIFT * towards
-    aim += C.AIM_ANCHOR * np.sin(anchor - aim)
-    aim[:] = wrap(aim)
+    norm = math.sqrt(pull_cos * pull_cos + pull_sin * pull_sin)
+    towards = (pull_sin * cos_aim - pull_cos * sin_aim) / (norm if norm > 0.0 else 1.0)
+    back = anchor_sin * cos_aim - anchor_cos * sin_aim
+    aim = aim + C.AIM_DRIFT * towards + C.AIM_ANCHOR * back
+    while aim >= math.pi:
+        aim -= 2.0 * math.pi
+    while aim < -math.pi:
+        aim += 2.0 * math.pi
+    return aim
+
+
+def end_of_week(staff, hospitals, out, anchor_cos, anchor_sin, cos_aim, sin_aim) -> None:
+    """Commitment and aim drift of every person after the week's interaction kernel (plain Python).
+
+    ``out`` is the kernel's output (:class:`sim.kernel_data.KOut`); ``cos_aim, sin_aim`` are those
+    of the aims the kernel saw, ``anchor_cos, anchor_sin`` those of each person's culture (see
+    :func:`sim.organisation.aim_anchor`). Updates ``staff.motivation`` and ``staff.aim`` in place.
+    """
+    support, load = hospitals.management_support, hospitals.reporting_load
+    for i in range(staff.motivation.shape[0]):
+        h = staff.hospital[i]
+        target = motivation_target(support[h], load[h], out.seen_progress[i], out.seen_conflict[i],
+                                   out.supportive[i], out.share[i], out.demand[i])
+        staff.motivation[i] = updated_motivation(staff.motivation[i], target)
+        staff.aim[i] = drifted_aim(staff.aim[i], out.pull_cos[i], out.pull_sin[i], anchor_cos[i],
+                                   anchor_sin[i], cos_aim[i], sin_aim[i])

@@ -8,12 +8,13 @@ backends, in numpy) from the organisation's state.
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 
 import numpy as np
 
 from . import constants as C
-from .state import Organisation, embeddedness
+from .state import Organisation, embeddedness_table
 
 # Per-hospital record columns written by the kernel each week.
 RECORD_COLUMNS = (
@@ -105,21 +106,48 @@ def reporting_load(org: Organisation, per_initiative: float) -> np.ndarray:
     return np.minimum(C.MAX_REPORTING_LOAD, per_initiative * n)
 
 
-def prepare(org: Organisation, params, category: np.ndarray) -> KernelInputs:
-    """Derive this week's kernel inputs from the state (views where possible, fresh outputs)."""
+def person_inputs(staff, load, span, table, out) -> None:
+    """This week's per-person inputs to the kernel (plain Python; :mod:`sim.staff_kernel` is the
+    numba twin).
+
+    For each person: embeddedness from tenure (``table``: :func:`sim.state.embeddedness_table`),
+    effective credibility = credibility * (0.4 + 0.6 * embeddedness), standing (the distributed
+    grant score) = ``GRANT_EXPERTISE`` * expertise + ``GRANT_CREDIBILITY`` * effective credibility
+    + ``GRANT_RELATIONS`` * relations * embeddedness, the QI budget = capacity * (1 - the hospital's
+    reporting ``load``) * motivation * (1 - tasks brokered / ``span``) (a coordinator's QI time goes
+    first to the tasks they broker), and the cosine and sine of their aim. ``out`` is the tuple of
+    arrays written: (embeddedness, credibility, standing, budget, cos_aim, sin_aim).
+    """
+    emb, cred, standing, budget, cos_aim, sin_aim = out
+    last = table.shape[0] - 1
+    for i in range(staff.tenure.shape[0]):
+        e = table[min(staff.tenure[i], last)]
+        c = staff.credibility[i] * (0.4 + 0.6 * e)
+        emb[i] = e
+        cred[i] = c
+        standing[i] = (C.GRANT_EXPERTISE * staff.expertise[i] + C.GRANT_CREDIBILITY * c
+                       + C.GRANT_RELATIONS * staff.relations[i] * e)
+        brokering = staff.broker_load[i] / span
+        budget[i] = (staff.capacity[i] * (1.0 - load[staff.hospital[i]]) * staff.motivation[i]
+                     * (1.0 - brokering))
+        cos_aim[i] = math.cos(staff.aim[i])
+        sin_aim[i] = math.sin(staff.aim[i])
+
+
+def prepare(org: Organisation, params, category: np.ndarray, inputs=person_inputs) -> KernelInputs:
+    """Derive this week's kernel inputs from the state (views where possible, fresh outputs).
+
+    ``inputs`` computes the per-person quantities: :func:`person_inputs` or its numba twin
+    :func:`sim.staff_kernel.person_inputs`.
+    """
     st, hs, t = org.staff, org.hospitals, org.tasks
     hs.reporting_load[:] = reporting_load(org, params.reporting_load)
-    emb = embeddedness(st.tenure)
-    cred = st.credibility * (0.4 + 0.6 * emb)
-    standing = (C.GRANT_EXPERTISE * st.expertise + C.GRANT_CREDIBILITY * cred
-                + C.GRANT_RELATIONS * st.relations * emb)
-    # a coordinator's QI time goes first to the tasks they broker (1 / span of it each)
-    brokering = st.broker_load / params.coordinator_span
-    budget = st.capacity * (1.0 - hs.reporting_load[st.hospital]) * st.motivation * (1.0 - brokering)
+    emb, cred, standing, budget, cos_aim, sin_aim = derived = tuple(np.empty(st.n) for _ in range(6))
+    inputs(st, hs.reporting_load, params.coordinator_span, embeddedness_table(), derived)
     n, H, T = st.n, hs.staff_start.shape[0], t.n
     staff = KStaff(st.unit, st.authority, st.scope_lo, st.scope_n, st.expertise, standing, cred, emb,
                    st.motivation, st.max_leads, st.lead_count, st.broker_load, budget,
-                   np.cos(st.aim), np.sin(st.aim), category, st.leader_weeks)
+                   cos_aim, sin_aim, category, st.leader_weeks)
     units = KUnits(org.units.staff_start, org.units.staff_end)
     hospitals = KHospitals(hs.unit_start, hs.n_units, hs.task_start, hs.task_end, hs.coord_start,
                            hs.coordinators, hs.leadership_mix, hs.management_support,

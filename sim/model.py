@@ -13,22 +13,35 @@ Schedule of one tick (one week), see ``docs/ODD.md`` section 3:
 
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 import mesa
 import numpy as np
 from mesa import DataCollector
 
-from . import commitment, kernel, reference
+from . import commitment, kernel, reference, staff_kernel
 from . import constants as C
 from .agents import ROLE_CLASSES, StaffMember
 from .arrival import arrive
-from .kernel_data import N_TASK_UNIFORMS, lead_category, prepare
+from .kernel_data import N_TASK_UNIFORMS, lead_category, person_inputs, prepare
 from .organisation import aim_anchor, build_organisation
 from .outcomes import COL, TIMESERIES_COLUMNS, summary, timeseries_frame
 from .parameters import Parameters
 from .state import Organisation
 from .turnover import recount_roles, turnover
 
-BACKENDS = {"numba": kernel.interaction_step, "reference": reference.interaction_step}
+class Backend(NamedTuple):
+    """One implementation of the weekly rules: the interaction kernel and the per-person updates."""
+
+    interaction_step: Callable
+    person_inputs: Callable
+    end_of_week: Callable
+
+
+BACKENDS = {
+    "numba": Backend(kernel.interaction_step, staff_kernel.person_inputs, staff_kernel.end_of_week),
+    "reference": Backend(reference.interaction_step, person_inputs, commitment.end_of_week),
+}
 AGENT_VIEW_LIMIT = 50_000   # above this many staff, agent views are off unless asked for
 
 
@@ -59,17 +72,19 @@ class LeadershipModel(mesa.Model):
             raise ValueError(f"unknown backend {backend!r}; choose from {sorted(BACKENDS)}")
         self.params = params
         self.backend = backend
-        self._kernel = BACKENDS[backend]
+        self._impl = BACKENDS[backend]
         self.dynamics_rng = dyn_rng
         self.org = organisation if organisation is not None else build_organisation(params, org_rng)
         st = self.org.staff
         self.category = lead_category(st.role, st.hybrid)
         self.anchor = aim_anchor(st, self.org.units, self.org.hospitals)
+        self._anchor_cos, self._anchor_sin = np.cos(self.anchor), np.sin(self.anchor)
         self.staff_per_hospital = (self.org.hospitals.staff_end - self.org.hospitals.staff_start).astype(float)
         self.week = 0
         self.records: list[np.ndarray] = []
         self.last_kernel = None
         self._agents_by_post: list[StaffMember] | None = None
+        self._refilled = np.zeros(st.n, bool)   # posts refilled since their agent was created
         if agents if agents is not None else st.n <= AGENT_VIEW_LIMIT:
             self._agents_by_post = [ROLE_CLASSES[int(r)](self, i) for i, r in enumerate(st.role)]
         self.datacollector = DataCollector(model_reporters={
@@ -85,15 +100,35 @@ class LeadershipModel(mesa.Model):
         })
 
     # --- agents -----------------------------------------------------------------------------
+    # A newcomer's agent is created when the model's agents are next looked at (``agents``,
+    # ``agents_by_type``, ``agent_for_post``), not at every turnover: runs that never look at
+    # agents between weeks do not pay for agents nobody sees.
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All Mesa agents (one per staff post, for its current occupant)."""
+        self._refresh_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        """Agents by class (Manager, Clinician, Coordinator), for their posts' current occupants."""
+        self._refresh_agents()
+        return super().agents_by_type
+
     def agent_for_post(self, post: int) -> StaffMember:
         """The Mesa agent currently in staff post ``post``."""
         if self._agents_by_post is None:
             raise RuntimeError("this model was created with agents=False")
+        self._refresh_agents()
         return self._agents_by_post[post]
 
-    def _replace_agents(self, posts: np.ndarray) -> None:
-        if self._agents_by_post is None:
+    def _refresh_agents(self) -> None:
+        """Replace the agents of posts refilled since: the leaver's agent is removed from the model
+        and a new agent of the same role is created for the newcomer."""
+        if self._agents_by_post is None or not self._refilled.any():
             return
+        posts = np.flatnonzero(self._refilled)
+        self._refilled[:] = False
         for post in posts:
             old = self._agents_by_post[post]
             old.remove()
@@ -105,18 +140,14 @@ class LeadershipModel(mesa.Model):
         org, p, rng = self.org, self.params, self.dynamics_rng
         arrivals = arrive(org, p, rng, self.week)
         leavers = turnover(org, p, rng)
-        self._replace_agents(leavers)
+        self._refilled[leavers] = True
         recount_roles(org)
         uniforms = rng.random((org.tasks.n, N_TASK_UNIFORMS))
-        k = prepare(org, p, self.category)
-        self._kernel(self.week, k, uniforms)
+        k = prepare(org, p, self.category, self._impl.person_inputs)
+        self._impl.interaction_step(self.week, k, uniforms)
         hs, st = org.hospitals, org.staff
-        target = commitment.motivation_target(
-            hs.management_support[st.hospital], hs.reporting_load[st.hospital], k.out.seen_progress,
-            k.out.seen_conflict, k.out.supportive, k.out.share, k.out.demand)
-        commitment.update_motivation(st.motivation, target)
-        commitment.drift_aims(st.aim, k.out.pull_cos, k.out.pull_sin, self.anchor,
-                              k.staff.cos_aim, k.staff.sin_aim)   # aims unchanged since prepare
+        self._impl.end_of_week(st, hs, k.out, self._anchor_cos, self._anchor_sin, k.staff.cos_aim,
+                               k.staff.sin_aim)
         hs.gain_fragile *= 1.0 - p.gain_decay_rate
         hs.gain_held *= 1.0 - C.HELD_DECAY
         st.tenure += 1

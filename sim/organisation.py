@@ -43,8 +43,11 @@ def task_slots(params: Parameters, staff: int) -> int:
     return 8 + int(math.ceil(2.5 * per_year))
 
 
-def _draw_role_traits(rng, role, hybrid, level):
-    """Expertise, credibility, capacity and authority by post (Beta draws; see ODD 7.1)."""
+def _draw_role_traits(rng, role, hybrid, level, post_traits: bool = True):
+    """Expertise, credibility, authority and capacity by post (Beta draws; see ODD 7.1).
+
+    Authority and capacity belong to the post, not the person: without ``post_traits`` (newcomers
+    to an existing post) they are not computed and ``None`` is returned for them."""
     n = role.shape[0]
     is_mgr = role == C.MANAGER
     is_clin = (role == C.CLINICIAN) & ~hybrid
@@ -53,6 +56,8 @@ def _draw_role_traits(rng, role, hybrid, level):
     credibility = np.where(is_mgr, rng.beta(2, 3, n),
                            np.where(is_coord, rng.beta(3, 3, n),
                                     np.where(hybrid, rng.beta(5, 2, n), rng.beta(4, 3, n))))
+    if not post_traits:
+        return expertise, credibility, None, None
     authority = np.select(
         [level == C.EXECUTIVE, level == C.MIDDLE_MANAGER, is_mgr, hybrid, is_coord, is_clin],
         [C.AUTHORITY_EXECUTIVE, C.AUTHORITY_MIDDLE, C.AUTHORITY_UNIT_MANAGER, C.AUTHORITY_HYBRID,
@@ -72,7 +77,8 @@ def draw_newcomer_traits(rng, staff: StaffArrays, idx: np.ndarray, unit_aim: np.
     """
     if idx.size == 0:
         return
-    exp_, cred, _, _ = _draw_role_traits(rng, staff.role[idx], staff.hybrid[idx], staff.level[idx])
+    exp_, cred, _, _ = _draw_role_traits(rng, staff.role[idx], staff.hybrid[idx], staff.level[idx],
+                                         post_traits=False)
     staff.expertise[idx] = exp_
     staff.credibility[idx] = cred
     staff.motivation[idx] = rng.beta(5, 3, idx.size)

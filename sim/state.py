@@ -60,8 +60,13 @@ def embeddedness(tenure: np.ndarray) -> np.ndarray:
     Tenure is whole weeks, so the values come from a table of the same formula (exact: beyond the
     table's end the formula is 1.0 in double precision).
     """
-    table = _embeddedness_table(C.EMBED_WEEKS)
+    table = embeddedness_table()
     return table[np.minimum(np.asarray(tenure), table.shape[0] - 1)]
+
+
+def embeddedness_table() -> np.ndarray:
+    """Embeddedness by whole weeks of tenure, up to the tenure from which it is exactly 1."""
+    return _embeddedness_table(C.EMBED_WEEKS)
 
 
 @functools.lru_cache(maxsize=4)

@@ -29,6 +29,29 @@ def test_one_agent_class_per_role_and_agents_are_views_over_the_arrays():
     assert isinstance(ceo, Manager) and ceo.level == "executive" and ceo.supervisor is None
 
 
+def test_a_leaver_s_agent_leaves_the_model_and_a_newcomer_s_agent_takes_the_post():
+    model = LeadershipModel(SMALL.replace(turnover_rate=0.6))
+    before = {post: model.agent_for_post(post) for post in range(model.org.staff.n)}
+    n_agents = len(model.agents)
+    tenure = model.org.staff.tenure.copy()
+    for _ in range(10):
+        model.step()
+    st = model.org.staff
+    refilled = st.tenure < tenure + 10             # a newcomer joined during these weeks
+    left, stayed = np.flatnonzero(refilled).tolist(), np.flatnonzero(~refilled).tolist()
+    assert left and stayed
+    agents = model.agents
+    assert len(agents) == n_agents                       # one agent per post, always
+    for post in left:
+        new = model.agent_for_post(post)
+        assert new is not before[post] and new in agents and before[post] not in agents
+        assert type(new) is type(before[post]) and new.tenure == st.tenure[post]
+    for post in stayed:
+        assert model.agent_for_post(post) is before[post]
+    by_type = model.agents_by_type
+    assert sum(len(group) for group in by_type.values()) == n_agents
+
+
 def test_agents_report_the_tasks_they_lead():
     model = LeadershipModel(SMALL)
     for _ in range(20):
