@@ -102,3 +102,27 @@ def test_full_validation_passes_every_pattern(tmp_path):
         line = " ".join(row)
         if not any(row[0] == p and word in line for p, word in KNOWN_GAPS):
             assert row[-1] == "PASS", line
+
+
+def test_validate_into_a_folder_that_holds_runs_asks_for_resume_in_one_line(tmp_path):
+    """Re-running into the same --out without --resume: a clear message and exit 2, no traceback;
+    with --resume the stored runs are reused."""
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    (studies / "tiny.toml").write_text(
+        f"pattern = 'SF6'\ntitle = 't'\nsource = 's'\nclaim = 'c'\n"
+        f"scenario = '{(ROOT / 'scenarios' / 'baseline.toml').as_posix()}'\n"
+        "outcome = 'sustained_improvement'\nkind = 'slope'\nreplications = 4\n"
+        "[size]\nn_hospitals = 1\nstaff_per_hospital = 40\nticks = 20\n"
+        "[conditions]\nconsolidation_rate = [0.0, 0.3]\n"
+        "[test]\nparameter = 'consolidation_rate'\ndirection = 'positive'\n")
+    command = [sys.executable, "-m", "sim", "validate", "--quick", "--quiet", "--serial",
+               "--studies", str(studies), "--out", str(tmp_path / "out")]
+    first = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert first.returncode in (0, 1), first.stderr
+    again = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 2
+    assert "Traceback" not in again.stderr and "--resume" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+    resumed = subprocess.run(command + ["--resume"], capture_output=True, text=True, cwd=ROOT)
+    assert resumed.returncode == first.returncode and "SF6" in resumed.stdout

@@ -40,6 +40,9 @@ def register(sub) -> None:
 
 
 def validate_command(args) -> int:
+    from ..sweep.cluster import ClusterConfigError
+    from ..sweep.design import DesignError
+    from ..sweep.storage import SweepError
     from ..validation import StudyError, load_studies, robustness_variants, run_study
     from ..validation.report import console_table, write_markdown
 
@@ -72,7 +75,7 @@ def validate_command(args) -> int:
                     robustness.append(run_study(study, out_dir=out, changes=changes,
                                                 seed_offset=offset, variant=label,
                                                 **{**kwargs, "quick": True}))
-    except StudyError as err:
+    except (StudyError, SweepError, DesignError, ClusterConfigError) as err:
         raise UserError(str(err)) from None
     print(console_table(results))
     if robustness:
