@@ -438,8 +438,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     reach = st.authority[l] * covered / ta.width[t]
                     if reach > clout:
                         clout = reach
-            # the line coordinates the units a leader with clout over them oversees; a brokering
-            # coordinator coordinates the rest (whichever cuts the overhead more)
+            # coordination across units: by the line (a leader with clout over the units crossed)
+            # or by a brokering coordinator, whichever cuts the overhead more
             cut = kc.LINE_OVERHEAD_CUT * min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
             if brokered and kc.BROKER_OVERHEAD_CUT > cut:
                 cut = kc.BROKER_OVERHEAD_CUT

@@ -17,8 +17,9 @@ phases over that hospital's active tasks (in slot order):
    The grant score blends positional authority with expertise, credibility and relationships:
    ``grant = (1 - mix) * authority + mix * standing``.
 2. **Demand**: every led task's influence on each person it reaches is added up.
-3. **Effort**: each person splits their QI budget (capacity after reporting load and brokering, times motivation)
-   across tasks by the influence each exerts, against the pull of routine work.
+3. **Effort**: each person splits their QI budget (capacity after reporting load and brokering,
+   times motivation) across tasks by the influence each exerts, against the pull of routine work;
+   effort on a task nobody leads is wasted.
 4. **Progress, consolidation, failure**: effort becomes progress, scaled by the alignment of the
    task's direction, its complexity (units crossed) and the hospital's management support (a gate).
 """

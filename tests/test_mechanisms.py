@@ -204,3 +204,90 @@ def test_consolidation_keeps_completed_gains():
         sustained[consolidation] = model.timeseries()["sustained_gain"].iloc[-1]
     assert sustained[1.0] == pytest.approx((1 - C.HELD_DECAY) ** 53, rel=1e-9)
     assert sustained[0.0] == pytest.approx(0.95 ** 53, rel=1e-9)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_effort_on_a_task_nobody_leads_is_wasted(backend):
+    model = quiet_model(backend, vacuum_patience=52)
+    model.org.staff.max_leads[:] = 0          # nobody can take the task on
+    t = add_task(model, unit_lo=0, width=2, required=1.0)
+    model.step()
+    k, ta = model.last_kernel, model.org.tasks
+    units = model.org.hospitals.unit_start[0] + np.array([0, 1])
+    reached = np.concatenate([staff_of_unit(model, u) for u in units])
+    others = np.setdiff1d(np.arange(model.org.staff.n), reached)
+    share = C.VACUUM_PULL / (C.ROUTINE_PULL + C.VACUUM_PULL)     # the only task reaching them
+    assert np.allclose(k.out.share[reached], share) and np.all(k.out.share[others] == 0)
+    assert np.isclose(ta.effort[t], (k.staff.budget[reached] * share * 0.5).sum()) and ta.effort[t] > 0
+    assert ta.progress[t] == 0.0                                  # without direction it yields nothing
+    ts = model.timeseries()
+    assert ts["effort"].sum() == pytest.approx(ta.effort[t]) and ts["aligned_effort"].sum() == 0.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_coordination_overhead_is_cut_by_the_line_or_by_a_coordinator_not_both(backend, monkeypatch):
+    """A leader with clout over every unit crossed coordinates them (direct supervision); a
+    brokering coordinator cuts the overhead only where the line does not (mutual adjustment)."""
+    def progress(leader: str, coordinators: int, broker_cut: float, line_cut: float) -> float:
+        monkeypatch.setattr(C, "BROKER_OVERHEAD_CUT", broker_cut)
+        monkeypatch.setattr(C, "LINE_OVERHEAD_CUT", line_cut)
+        model = quiet_model(backend, coordinators_per_hospital=coordinators, leadership_mix=0.5,
+                            management_support=0.8, grant_threshold=0.05)
+        st = model.org.staff
+        if leader == "executive":
+            who = int(model.org.hospitals.executive[0])
+        else:
+            who = int(staff_of_unit(model, 0)[np.flatnonzero(
+                st.role[staff_of_unit(model, 0)] == C.CLINICIAN)[0]])
+        st.motivation[:] = 0.8
+        st.max_leads[np.arange(st.n) != who] = 0                  # nobody else leads
+        t = add_task(model, unit_lo=0, width=3, required=1e9, leaders=(who,), consolidation=1.0)
+        model.step()
+        assert (model.org.tasks.broker[t] >= 0) == (coordinators > 0)
+        return float(model.org.tasks.progress[t])
+
+    # the executive's line covers every unit: a coordinator's cut adds nothing
+    assert progress("executive", 1, 0.5, 0.5) == progress("executive", 1, 0.0, 0.5)
+    assert progress("executive", 0, 0.0, 0.5) > progress("executive", 0, 0.0, 0.0)
+    # a clinician has no clout over the units: only a coordinator cuts the overhead
+    assert progress("clinician", 1, 0.5, 0.5) > progress("clinician", 1, 0.0, 0.5)
+
+
+def test_a_coordinator_s_qi_time_goes_first_to_the_tasks_they_broker():
+    from sim import staff_kernel
+    from sim.kernel_data import person_inputs
+    from sim.state import embeddedness_table
+
+    model = quiet_model(coordinators_per_hospital=2, coordinator_span=4)
+    st, span = model.org.staff, 4
+    coordinator = np.flatnonzero(st.role == C.COORDINATOR)
+    load = np.zeros(1)
+    for impl in (person_inputs, staff_kernel.person_inputs):
+        budgets = []
+        for brokered in (0, 2, 4):
+            st.broker_load[coordinator] = brokered
+            out = tuple(np.empty(st.n) for _ in range(6))
+            impl(st, load, span, embeddedness_table(), out)
+            budgets.append(out[3][coordinator])
+        free = st.capacity[coordinator] * st.motivation[coordinator]
+        assert np.allclose(budgets[0], free) and np.allclose(budgets[1], free / 2)
+        assert np.all(budgets[2] == 0.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_negotiation_closes_divergence_among_local_leaders_not_the_gap_to_a_national_body(backend):
+    model = quiet_model(backend, leadership_mix=0.0, coordinators_per_hospital=1,
+                        conflict_patience=52, vacuum_patience=52)
+    st, ta = model.org.staff, model.org.tasks
+    manager = int(model.org.units.manager[0])
+    st.aim[manager] = 0.0
+    st.motivation[manager] = 1.0
+    st.max_leads[np.arange(st.n) != manager] = 0
+    # agreement with the body's aim 0.4: fully negotiated, local closure would lift it to 0.7
+    t = add_task(model, unit_lo=0, width=1, aim=float(np.arccos(-0.2)), required=1e9,
+                 leaders=(manager,), consolidation=1.0)
+    ta.kind[t] = C.NATIONAL
+    ta.negotiated[t] = 1.0
+    model.step()
+    assert ta.broker[t] >= 0 and ta.conflict[t]
+    assert ta.alignment[t] < C.CONFLICT_THRESHOLD
