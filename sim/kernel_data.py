@@ -2,8 +2,9 @@
 
 Both implementations of the kernel (numba in :mod:`sim.kernel`, plain Python in
 :mod:`sim.reference`) take exactly these tuples, so they see the same state, the same random numbers
-and write the same outputs. :func:`prepare` derives this week's per-person quantities (shared by both
-backends, in numpy) from the organisation's state.
+and write the same outputs. :func:`prepare` gathers them from the organisation's state, with this
+week's per-person quantities from :func:`person_inputs` (plain Python) or its numba twin in
+:mod:`sim.staff_kernel`, which give identical values.
 """
 
 from __future__ import annotations

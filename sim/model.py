@@ -30,6 +30,7 @@ from .parameters import Parameters
 from .state import Organisation
 from .turnover import recount_roles, turnover
 
+
 class Backend(NamedTuple):
     """One implementation of the weekly rules: the interaction kernel and the per-person updates."""
 
