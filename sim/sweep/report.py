@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..outputs.statistics import mean_ci
 from ..parameters import SPECS
 from .storage import load_results, read_meta
 
@@ -37,20 +38,11 @@ MAX_BY_LEVELS = 6    # two-parameter grids: one line per value of the second par
 
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[int, float, float, float, float]:
-    """``(n, mean, sd, low, high)`` of the mean of ``values`` (NaN bounds when n < 2)."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = x.size
-    if n == 0:
-        return 0, np.nan, np.nan, np.nan, np.nan
-    mean = float(x.mean())
-    if n < 2:
-        return 1, mean, np.nan, np.nan, np.nan
-    sd = float(x.std(ddof=1))
-    from scipy import stats
-
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
+    """``(n, mean, sd, low, high)`` of the mean of ``values`` (NaN where unavailable, as when n < 2);
+    :func:`sim.outputs.statistics.mean_ci` as a tuple."""
+    ci = mean_ci(values, level)
+    return (ci["n"], *(np.nan if ci[key] is None else ci[key]
+                       for key in ("mean", "sd", "ci_low", "ci_high")))
 
 
 def ok_runs(results: pd.DataFrame) -> pd.DataFrame:
@@ -108,15 +100,31 @@ def effect_table(results: pd.DataFrame, parameters: list[str], outcomes: list[st
     return pd.DataFrame(rows, columns=columns)
 
 
+def _panel_grid(n_panels: int, legend_height: float = 0.0):
+    """A figure with one panel per outcome, up to four a row, and its axes in reading order."""
+    from matplotlib.figure import Figure   # no pyplot: works with any (or no) GUI backend
+
+    ncols = min(4, n_panels)
+    nrows = -(-n_panels // ncols)
+    fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows + legend_height), layout="constrained")
+    return fig, fig.subplots(nrows, ncols, squeeze=False).ravel()
+
+
+def _label_panels(axes, outcomes: list[str], xlabel: str) -> None:
+    """Title each panel with its outcome, label the x axis, and hide the panels left over."""
+    for ax, name in zip(axes, outcomes):
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel(xlabel, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(outcomes):]:
+        ax.set_visible(False)
+
+
 def plot_effects(effects: pd.DataFrame, parameter: str, outcomes: list[str], path: Path,
                  title: str = "") -> Path:
     """One panel per outcome: marginal mean against ``parameter`` with its 95% band; save PNG."""
-    from matplotlib.figure import Figure   # no pyplot: works with any (or no) GUI backend
-
-    ncols = min(4, len(outcomes))
-    nrows = -(-len(outcomes) // ncols)
-    fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = _panel_grid(len(outcomes))
     data = effects[effects["parameter"] == parameter]
     spec = SPECS.get(parameter)
     xlabel = f"{parameter} ({spec.unit})" if spec else parameter
@@ -125,12 +133,7 @@ def plot_effects(effects: pd.DataFrame, parameter: str, outcomes: list[str], pat
         ax.fill_between(d["value"], d["ci95_low"], d["ci95_high"], alpha=0.25, color="C0",
                         linewidth=0, label="95% CI")
         ax.plot(d["value"], d["mean"], marker="o", markersize=3, color="C0", label="mean")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel(xlabel, fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(outcomes):]:
-        ax.set_visible(False)
+    _label_panels(axes, outcomes, xlabel)
     fig.suptitle(title or f"Outcomes against {parameter} (mean over replications and other "
                           f"parameters, 95% t-interval)", fontsize=10)
     fig.savefig(path, dpi=90)
@@ -152,12 +155,7 @@ def interaction_table(results: pd.DataFrame, x: str, by: str, outcomes: list[str
 def plot_interaction(table: pd.DataFrame, x: str, by: str, outcomes: list[str], path: Path,
                      title: str = "") -> Path:
     """One panel per outcome: mean against ``x``, one line (and 95% band) per value of ``by``."""
-    from matplotlib.figure import Figure
-
-    ncols = min(4, len(outcomes))
-    nrows = -(-len(outcomes) // ncols)
-    fig = Figure(figsize=(3.6 * ncols, 2.8 * nrows + 0.4), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig, axes = _panel_grid(len(outcomes), legend_height=0.4)
     levels = sorted(table[by].unique())
     for ax, name in zip(axes, outcomes):
         d = table[table["outcome"] == name]
@@ -168,12 +166,7 @@ def plot_interaction(table: pd.DataFrame, x: str, by: str, outcomes: list[str], 
                             color=color, linewidth=0)
             ax.plot(line[x], line["mean"], marker="o", markersize=3, color=color,
                     label=f"{by} = {level:g}")
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel(x, fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    for ax in axes[len(outcomes):]:
-        ax.set_visible(False)
+    _label_panels(axes, outcomes, x)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(levels), 6), fontsize=8)
     fig.suptitle(title or f"Outcomes against {x} by {by} (mean, 95% t-interval)", fontsize=10)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
+
+from ..outputs import statistics
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,10 @@ class Effect:
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and two-sided t-interval of paired per-replication values."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    m = float(x.mean())
-    if x.size < 2:
-        return m, float("nan"), float("nan")
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-    return m, m - half, m + half
+    """Mean and two-sided t-interval of paired per-replication values (NaN where unavailable);
+    :func:`sim.outputs.statistics.mean_ci` as a tuple."""
+    ci = statistics.mean_ci(values, level)
+    return tuple(float("nan") if ci[key] is None else ci[key] for key in ("mean", "ci_low", "ci_high"))
 
 
 def positive(name: str, per_rep, rule: str = "95% CI above 0") -> Effect:
