@@ -112,6 +112,16 @@ def _unit_reach(st, ta, t, unit, rel, U, kc):
 
 
 @inline
+def _units_in_reach(st, ta, t, l, U):
+    """How many of the units task t crosses lie within person l's formal reach."""
+    covered = 0
+    for j in range(ta.width[t]):
+        if (ta.unit_lo[t] + j - st.scope_lo[l]) % U < st.scope_n[l]:
+            covered += 1
+    return covered
+
+
+@inline
 def _has_room(st, i):
     return st.lead_count[i] < st.max_leads[i]
 
@@ -431,11 +441,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                 if l >= 0:
                     if st.expertise[l] > expert:
                         expert = st.expertise[l]
-                    covered = 0
-                    for j in range(ta.width[t]):
-                        if (ta.unit_lo[t] + j - st.scope_lo[l]) % U < st.scope_n[l]:
-                            covered += 1
-                    reach = st.authority[l] * covered / ta.width[t]
+                    reach = st.authority[l] * _units_in_reach(st, ta, t, l, U) / ta.width[t]
                     if reach > clout:
                         clout = reach
             # coordination across units: by the line (a leader with clout over the units crossed)
@@ -446,11 +452,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             overhead = 1.0 + kc.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
             if brokered:   # a brokering coordinator lends the QI mandate of their post
                 b = ta.broker[t]
-                covered = 0
-                for j in range(ta.width[t]):
-                    if (ta.unit_lo[t] + j - st.scope_lo[b]) % U < st.scope_n[b]:
-                        covered += 1
-                reach = kc.BROKER_MANDATE * st.authority[b] * covered / ta.width[t]
+                reach = (kc.BROKER_MANDATE * st.authority[b] * _units_in_reach(st, ta, t, b, U)
+                         / ta.width[t])
                 if reach > clout:
                     clout = reach
             clout = min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
