@@ -52,6 +52,18 @@ SUMMARY_OUTCOMES = (
     "leadership_gini", "tasks_ended", "active_task_weeks",
 )
 
+#: Outcomes that are shares in [0, 1], with the summary outcome that counts what each is a share of
+#: (None where it is not a share of a count). Their confidence intervals stay within [0, 1]
+#: (:func:`sim.outputs.statistics.rate_ci`).
+SHARE_OUTCOMES = {
+    "nobody_in_charge_rate": "tasks_ended", "conflict_failure_rate": "tasks_ended",
+    "completion_rate": "tasks_ended", "abandonment_rate": "tasks_ended",
+    "vacuum_exposure": "active_task_weeks", "conflict_exposure": "active_task_weeks",
+    "direction_share": "active_task_weeks", "mean_alignment": None, "mean_motivation": None,
+    **{f"leadership_share_{n}": None for n in C.LEAD_CATEGORY_NAMES},
+    "leadership_gini": None,
+}
+
 
 def _ratio(num, den):
     num = np.asarray(num, dtype=np.float64)

@@ -17,7 +17,7 @@ from sim.outputs.folder import OutputFolderError, atomic_folder, default_folder
 from sim.outputs.organisation import final_organisation
 from sim.outputs.provenance import provenance
 from sim.outputs.replications import run_scenario, total_weeks
-from sim.outputs.statistics import band, mean_ci, summary_table
+from sim.outputs.statistics import band, mean_ci, rate_ci, summary_table
 from sim.outputs.writer import dumps, write_comparison, write_run
 from sim.parameters import HospitalOverride, Parameters
 from sim.scenario import load_scenario, scenario_from_params
@@ -61,6 +61,44 @@ def test_t_interval_covers_the_true_mean_about_95_percent_of_the_time():
     share = hits / trials
     half = 1.96 * math.sqrt(0.95 * 0.05 / trials)      # binomial 95% interval around 0.95
     assert 0.95 - half <= share <= 0.95 + half
+
+
+@pytest.mark.parametrize("p, n, reps", [(0.01, 200, 3), (0.03, 300, 4), (0.3, 100, 5), (0.5, 50, 2)])
+def test_rate_interval_stays_in_0_1_and_covers_the_true_rate(p, n, reps):
+    """Binomial rates from a few replications: the t-interval leaves [0, 1] (it did for 77% of
+    the draws at p = 0.01), the rate interval never does and covers p at least 95% of the time
+    (conservative: within a binomial margin of 0.95 or above)."""
+    rng = np.random.default_rng(11)
+    trials = 2000
+    hits = {"with totals": 0, "without": 0}
+    for _ in range(trials):
+        rates = rng.binomial(n, p, reps) / n
+        for key, totals in (("with totals", [n] * reps), ("without", None)):
+            ci = rate_ci(rates, totals)
+            assert 0.0 <= ci["ci_low"] <= ci["mean"] <= ci["ci_high"] <= 1.0
+            hits[key] += ci["ci_low"] <= p <= ci["ci_high"]
+    margin = 2.58 * math.sqrt(0.95 * 0.05 / trials)
+    assert hits["with totals"] / trials >= 0.95 - margin
+    if reps >= 3:   # without counts, two equal replications leave no spread to go on
+        assert hits["without"] / trials >= 0.95 - margin
+
+
+def test_rate_interval_without_spread_uses_the_counts():
+    ci = rate_ci([0.0, 0.0, 0.0], [100, 120, 90])
+    assert ci["ci_low"] == 0.0 and 0.0 < ci["ci_high"] < 0.1      # not a zero-width interval
+    same = rate_ci([0.2, 0.2])
+    assert same["ci_low"] == same["ci_high"] == pytest.approx(0.2)
+    with pytest.raises(ValueError):
+        rate_ci([0.5, 1.5])
+
+
+def test_summary_table_uses_the_rate_interval_for_shares():
+    frame = pd.DataFrame({"nobody_in_charge_rate": [0.0, 0.01, 0.0], "tasks_ended": [90, 100, 80],
+                          "improvement": [1.0, 2.0, 3.0]})
+    table = summary_table(frame, ["nobody_in_charge_rate", "improvement"]).set_index("outcome")
+    assert 0.0 <= table.loc["nobody_in_charge_rate", "ci_low"] < table.loc["nobody_in_charge_rate", "mean"]
+    assert mean_ci(frame["nobody_in_charge_rate"])["ci_low"] < 0.0      # what it replaces
+    assert table.loc["improvement", "ci_low"] == pytest.approx(mean_ci([1.0, 2.0, 3.0])["ci_low"])
 
 
 def test_band_matches_mean_ci_per_column_and_ignores_nan():
