@@ -30,6 +30,8 @@ _R_ABANDONED, _R_GAIN = REC["abandoned"], REC["gain"]
 _R_GRANTED, _R_REJECTED = REC["claims_granted"], REC["claims_rejected"]
 _R_ASSIGNED, _R_NEGOTIATED = REC["assigned"], REC["negotiated"]
 _R_INTERACTIONS = REC["interactions"]
+_R_LEADER_EXPERTISE, _R_GAIN_HELD = REC["leader_expertise"], REC["gain_held"]
+_R_NAT_ACTIVE, _R_NAT_VACUUM = REC["national_active"], REC["national_vacuum"]
 
 jit = numba.njit(cache=True, nogil=True)
 inline = numba.njit(cache=True, nogil=True, inline="always")   # small helpers: no call overhead
@@ -477,6 +479,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                 if l >= 0:
                     st.leader_weeks[l] += 1.0
                     rec[h, REC_LEADERS + st.category[l]] += 1.0
+                    rec[h, _R_LEADER_EXPERTISE] += st.expertise[l]
                     if st.category[l] == C.LEAD_MANAGER or st.category[l] == C.LEAD_HYBRID:
                         formal = True
             if not ta.changed[t]:
@@ -488,6 +491,10 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             ta.conflict_run[t] = 0
             rec[h, _R_VACUUM] += 1.0
         rec[h, _R_ACTIVE] += 1.0
+        if ta.kind[t] == _NATIONAL:
+            rec[h, _R_NAT_ACTIVE] += 1.0
+            if nl == 0:
+                rec[h, _R_NAT_VACUUM] += 1.0
         rec[h, _R_EFFORT] += E
         rec[h, _R_ALIGNED] += E * ta.alignment[t]
         ta.age[t] += 1
@@ -500,6 +507,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             ho.gain_fragile[h] += ta.value[t] - held
             rec[h, _R_COMPLETED] += 1.0
             rec[h, _R_GAIN] += ta.value[t]
+            rec[h, _R_GAIN_HELD] += held
         elif ta.vacuum_run[t] >= cfg.vacuum_patience:
             end = C.FAILED_VACUUM
             rec[h, _R_FVAC] += 1.0

@@ -23,6 +23,14 @@ in place). Summary outcomes are ratios of sums over weeks (and hospitals) of tho
                                clinician-managers, coordinators / all leader-weeks
 ``leadership_gini``            Gini coefficient of accumulated leader-weeks across staff posts
                                (0 everyone leads equally, near 1 a few lead everything)
+``leader_expertise``           mean expertise of legitimate leaders, weighted by weeks led
+``consolidated_share``         share of the gain of completed tasks that was held (consolidated) at
+                               completion (sum of held gain / sum of gain)
+``national_vacuum_exposure``   active initiative-weeks with no legitimate leader / active
+                               initiative-weeks (national initiatives only)
+``staff_leading_share``        share of staff posts whose occupants led at least one task-week
+``improvement_trend``          improvement per hospital per year in the second half of the run
+                               minus the first half
 ``tasks_ended``                tasks ended (completed, failed or abandoned) in the run
 =============================  ===================================================================
 
@@ -49,7 +57,8 @@ SUMMARY_OUTCOMES = (
     "completion_rate", "abandonment_rate", "vacuum_exposure", "conflict_exposure",
     "direction_share", "mean_alignment", "mean_motivation",
     *(f"leadership_share_{n}" for n in C.LEAD_CATEGORY_NAMES),
-    "leadership_gini", "tasks_ended", "active_task_weeks",
+    "leadership_gini", "leader_expertise", "consolidated_share", "national_vacuum_exposure",
+    "staff_leading_share", "improvement_trend", "tasks_ended", "active_task_weeks",
 )
 
 #: Outcomes that are shares in [0, 1], with the summary outcome that counts what each is a share of
@@ -61,7 +70,8 @@ SHARE_OUTCOMES = {
     "vacuum_exposure": "active_task_weeks", "conflict_exposure": "active_task_weeks",
     "direction_share": "active_task_weeks", "mean_alignment": None, "mean_motivation": None,
     **{f"leadership_share_{n}": None for n in C.LEAD_CATEGORY_NAMES},
-    "leadership_gini": None,
+    "leadership_gini": None, "leader_expertise": None, "consolidated_share": None,
+    "national_vacuum_exposure": None, "staff_leading_share": None,
 }
 
 
@@ -80,6 +90,15 @@ def gini(values: np.ndarray) -> float:
         return 0.0
     ranks = np.arange(1, n + 1)
     return float((2.0 * np.sum(ranks * x) / (n * total)) - (n + 1.0) / n)
+
+
+def _trend(gain: np.ndarray) -> np.ndarray:
+    """Gain per year in the second half of the weeks minus the first half (per hospital)."""
+    weeks = gain.shape[0]
+    half = weeks // 2
+    if half == 0:
+        return np.zeros(gain.shape[1])
+    return gain[half:].sum(axis=0) / ((weeks - half) / 52.0) - gain[:half].sum(axis=0) / (half / 52.0)
 
 
 def summarise(records: np.ndarray, weeks: int | None = None) -> dict[str, np.ndarray]:
@@ -111,6 +130,10 @@ def summarise(records: np.ndarray, weeks: int | None = None) -> dict[str, np.nda
         "direction_share": _ratio(c("directed_tasks"), active),
         "mean_alignment": _ratio(c("aligned_effort"), c("effort")),
         "mean_motivation": c("mean_motivation") / max(weeks, 1),
+        "leader_expertise": _ratio(c("leader_expertise"), leaders),
+        "consolidated_share": _ratio(c("gain_held"), c("gain")),
+        "national_vacuum_exposure": _ratio(c("national_vacuum"), c("national_active")),
+        "improvement_trend": _trend(records[:, :, COL["gain"]]),
         "tasks_ended": ended,
         "active_task_weeks": active,
     }
@@ -129,6 +152,9 @@ def summary(records: np.ndarray, staff_per_hospital: np.ndarray, leader_weeks: n
     weeks, H, _ = records.shape
     per_h = summarise(records)
     per_h["leadership_gini"] = np.array([gini(leader_weeks[staff_hospital == h]) for h in range(H)])
+    led = leader_weeks > 0
+    per_h["staff_leading_share"] = (np.bincount(staff_hospital, weights=led, minlength=H)
+                                    / np.maximum(np.bincount(staff_hospital, minlength=H), 1))
     hospitals = pd.DataFrame({"hospital": np.arange(H), **per_h})
     hospitals = hospitals[["hospital", *SUMMARY_OUTCOMES]]
 
@@ -138,7 +164,9 @@ def summary(records: np.ndarray, staff_per_hospital: np.ndarray, leader_weeks: n
     system = {k: float(v[0]) for k, v in summarise(pooled).items()}
     system["improvement"] /= H
     system["sustained_improvement"] /= H
+    system["improvement_trend"] /= H
     system["leadership_gini"] = gini(leader_weeks)
+    system["staff_leading_share"] = float(led.mean()) if led.size else 0.0
     return {k: system[k] for k in SUMMARY_OUTCOMES}, hospitals
 
 
@@ -148,7 +176,7 @@ def timeseries_frame(records: np.ndarray) -> pd.DataFrame:
     frame = pd.DataFrame(records.reshape(weeks * H, K), columns=list(TIMESERIES_COLUMNS))
     frame.insert(0, "hospital", np.tile(np.arange(H), weeks))
     frame.insert(0, "tick", np.repeat(np.arange(1, weeks + 1), H))
-    counts = [c for c in TIMESERIES_COLUMNS if c not in ("effort", "aligned_effort", "gain",
-                                                           *HOSPITAL_STATE_COLUMNS)]
+    real = ("effort", "aligned_effort", "gain", "gain_held", "leader_expertise", *HOSPITAL_STATE_COLUMNS)
+    counts = [c for c in TIMESERIES_COLUMNS if c not in real]
     frame[counts] = frame[counts].astype(np.int64)
     return frame

@@ -470,6 +470,7 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         for l in leaders:
             st.leader_weeks[l] += 1.0
             rec[h, REC_LEADERS + st.category[l]] += 1.0
+            rec[h, REC["leader_expertise"]] += st.expertise[l]
             formal = formal or st.category[l] in (C.LEAD_MANAGER, C.LEAD_HYBRID)
         if not ta.changed[t]:
             weight = 0.4 + (0.3 if formal else 0.0) + (0.3 if brokered else 0.0)
@@ -480,6 +481,10 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         ta.conflict_run[t] = 0
         rec[h, REC["vacuum_tasks"]] += 1.0
     rec[h, REC["active_tasks"]] += 1.0
+    if ta.kind[t] == C.NATIONAL:
+        rec[h, REC["national_active"]] += 1.0
+        if not leaders:
+            rec[h, REC["national_vacuum"]] += 1.0
     rec[h, REC["effort"]] += effort
     rec[h, REC["aligned_effort"]] += effort * ta.alignment[t]
     ta.age[t] += 1
@@ -493,6 +498,7 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         ho.gain_fragile[h] += ta.value[t] - held
         rec[h, REC["completed"]] += 1.0
         rec[h, REC["gain"]] += ta.value[t]
+        rec[h, REC["gain_held"]] += held
     elif ta.vacuum_run[t] >= cfg.vacuum_patience:
         fate = C.FAILED_VACUUM
         rec[h, REC["failed_vacuum"]] += 1.0
