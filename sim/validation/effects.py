@@ -1,10 +1,11 @@
-"""Effect estimators with 95% confidence intervals over paired replications.
+"""Effects with 95% confidence intervals over paired replications, pooled and by variant.
 
-Every condition of a study is run with the same replication seeds (common random numbers), so
-replication r of one condition is paired with replication r of every other: effects are computed per
-replication and summarised by their mean and a t-interval across replications. This removes the
-variation between organisations from the comparison and is the standard variance-reduction device for
-simulation experiments.
+Within a cell of the protocol (one organisation size, one seed family) every condition of a study
+runs with the same replication seeds (common random numbers), so replication r of one condition is
+paired with replication r of every other: an effect is computed per replication ("unit"), then
+summarised by its mean and a t-interval over all units of all cells (pooled), and by its mean within
+each variant (each seed family, each size). Pairing removes the variation between organisations
+from the comparison: the standard variance-reduction device for simulation experiments.
 """
 
 from __future__ import annotations
@@ -16,42 +17,11 @@ import numpy as np
 from ..outputs import statistics
 
 
-@dataclass(frozen=True)
-class Effect:
-    """A measured effect: estimate with a 95% CI, the rule it is held to, and whether it passes."""
-
-    name: str
-    estimate: float
-    low: float
-    high: float
-    rule: str
-    passed: bool
-    n: int
-    detail: dict = field(default_factory=dict)
-
-
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided t-interval of paired per-replication values (NaN where unavailable);
     :func:`sim.outputs.statistics.mean_ci` as a tuple."""
     ci = statistics.mean_ci(values, level)
     return tuple(float("nan") if ci[key] is None else ci[key] for key in ("mean", "ci_low", "ci_high"))
-
-
-def positive(name: str, per_rep, rule: str = "95% CI above 0") -> Effect:
-    m, lo, hi = mean_ci(per_rep)
-    return Effect(name, m, lo, hi, rule, bool(lo > 0), len(per_rep))
-
-
-def negative(name: str, per_rep, rule: str = "95% CI below 0") -> Effect:
-    m, lo, hi = mean_ci(per_rep)
-    return Effect(name, m, lo, hi, rule, bool(hi < 0), len(per_rep))
-
-
-def within(name: str, per_rep, bound: float, rule: str) -> Effect:
-    """Passes when the whole CI lies within [-bound, bound] ("near zero")."""
-    m, lo, hi = mean_ci(per_rep)
-    return Effect(name, m, lo, hi, rule, bool(-bound <= lo and hi <= bound), len(per_rep),
-                  {"bound": bound})
 
 
 def slopes(x, y_by_rep: np.ndarray) -> np.ndarray:
@@ -62,25 +32,52 @@ def slopes(x, y_by_rep: np.ndarray) -> np.ndarray:
     return (y - y.mean(axis=1, keepdims=True)) @ xc / (xc @ xc)
 
 
-def interior_optimum(levels, y_by_rep: np.ndarray, interior: tuple[float, float]) -> tuple[Effect, Effect, dict]:
-    """Is the outcome highest at an interior level, above both poles?
+@dataclass(frozen=True)
+class Effect:
+    """A measured effect: pooled estimate with a 95% CI, the estimate in each variant, the rule,
+    and whether it holds (pooled CI on the claimed side and every variant of the claimed sign)."""
 
-    Split-half, so that choosing the best level does not flatter the test: the best interior level is
-    chosen on the odd replications and its advantage over each pole is estimated on the even ones.
-    The overall best level (all replications) is reported and must also be interior.
-    Returns the effects over the low pole and over the high pole, and details.
+    name: str
+    estimate: float
+    low: float
+    high: float
+    rule: str
+    passed: bool
+    n: int
+    variants: dict[str, float] = field(default_factory=dict)
+    pooled_passed: bool = False
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def variants_agreeing(self) -> tuple[int, int]:
+        """(variants that agree with the claim, variants)."""
+        return self.detail.get("agree", 0), len(self.variants)
+
+
+def judge(name: str, per_unit: np.ndarray, groups: dict[str, np.ndarray], direction: str,
+          rule: str, band: float | None = None, detail: dict | None = None) -> Effect:
+    """Pool ``per_unit`` effects, estimate each variant (boolean masks in ``groups``), apply the rule.
+
+    ``direction``: ``positive`` (CI above 0, variants > 0), ``negative`` (below), or ``near_zero``
+    (CI within [-band, band], variants within it too).
     """
-    levels = np.asarray(levels, dtype=float)
-    y = np.asarray(y_by_rep, dtype=float)           # replications x levels
-    inner = np.flatnonzero((levels >= interior[0]) & (levels <= interior[1]))
-    select, estimate = y[1::2], y[0::2]
-    best = int(inner[np.argmax(select[:, inner].mean(axis=0))])
-    overall = int(np.argmax(y.mean(axis=0)))
-    overall_interior = bool(interior[0] <= levels[overall] <= interior[1])
-    rule = (f"best level (chosen on half the replications) in [{interior[0]}, {interior[1]}] and above "
-            "the pole on the other half: 95% CI above 0")
-    low = positive(f"best - level {levels[0]:g}", estimate[:, best] - estimate[:, 0], rule)
-    high = positive(f"best - level {levels[-1]:g}", estimate[:, best] - estimate[:, -1], rule)
-    detail = {"best_level": float(levels[best]), "overall_best_level": float(levels[overall]),
-              "overall_best_interior": overall_interior}
-    return low, high, detail
+    e = np.asarray(per_unit, dtype=float)
+    m, lo, hi = mean_ci(e)
+    variants = {}
+    for label, mask in groups.items():
+        v = e[mask]
+        v = v[np.isfinite(v)]
+        variants[label] = float(v.mean()) if v.size else float("nan")
+    vals = np.array(list(variants.values()), dtype=float)
+    if direction == "positive":
+        pooled, agree = bool(lo > 0), int(np.sum(vals > 0))
+    elif direction == "negative":
+        pooled, agree = bool(hi < 0), int(np.sum(vals < 0))
+    else:
+        pooled = bool(-band <= lo and hi <= band)
+        agree = int(np.sum(np.abs(vals) <= band))
+    passed = pooled and agree == len(vals)
+    detail = {**(detail or {}), "agree": agree}
+    if band is not None:
+        detail["band"] = band
+    return Effect(name, m, lo, hi, rule, passed, int(np.isfinite(e).sum()), variants, pooled, detail)

@@ -1,78 +1,65 @@
-"""Run validation studies through the sweep engine (any backend, resumable)."""
+"""Run validation studies through the sweep engine (any backend, resumable).
+
+A study runs once per seed family of its protocol: the design is its conditions times the protocol's
+sizes, with the study's replications per cell and common random numbers (every condition and size
+of a replication shares its seed), and family ``f`` uses the base scenario's seed plus the study's
+``seed_offset`` plus ``f``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .analysis import analyse
-from .effects import Effect
-from .studies import Study
+from .analysis import ClaimResult, analyse
+from .studies import SIZE, Study
 
 
 @dataclass
 class StudyResult:
     study: Study
-    effects: list[Effect]
+    claims: list[ClaimResult]
     runs: pd.DataFrame
-    detail: dict = field(default_factory=dict)
-    variant: str = "main"
+    seconds: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return all(e.passed for e in self.effects)
+        return all(c.holds for c in self.claims)
 
 
-def robustness_variants(study: Study) -> list[tuple[str, dict[str, Any], int]]:
-    """(label, parameter changes, seed offset) of the robustness re-checks of a study.
-
-    They are run on the study's quick version (its test conditions, fewer replications) at the full
-    study's horizon, with the organisation size or seeds changed.
-    """
-    base = study.base().params
-    return [
-        ("half-size hospitals", {"staff_per_hospital": max(60, base.staff_per_hospital // 2)}, 0),
-        ("twice the hospitals", {"n_hospitals": base.n_hospitals * 2}, 0),
-        ("other seeds", {}, 1),
-    ]
+def family_seed(study: Study, family: int) -> int:
+    """Experiment seed of seed family ``family`` of ``study``."""
+    return study.base().params.seed + study.seed_offset + family
 
 
 def run_study(study: Study, *, quick: bool = False, out_dir: str | Path | None = None,
-              backend: str = "processes", workers: int | None = None, scheduler: str | None = None,
-              cluster_config: dict | None = None, resume: bool = False, progress: bool = True,
-              changes: dict[str, Any] | None = None, seed_offset: int = 0,
-              variant: str = "main") -> StudyResult:
-    """Run one study (or a robustness variant of it) and analyse it."""
+              backend: str = "processes", workers: int | None = None, scheduler: Any = None,
+              cluster_config: dict | None = None, resume: bool = False,
+              progress: bool = True) -> StudyResult:
+    """Run one study over every cell of its protocol and analyse its claims."""
+    import time
+
     from ..sweep import run_design
 
     if quick:
         study = study.quick_version()
-    base = study.base(changes)
-    seed = base.params.seed + seed_offset
-    folder = None
-    if out_dir is not None:
-        slug = variant.replace(" ", "-")
-        folder = Path(out_dir) / f"{study.pattern}-{slug}"
-    runs = run_design(study.design(), base, replications=study.replications,
-                      outcomes=study.outcomes(), out_dir=folder, backend=backend, workers=workers,
-                      scheduler=scheduler, cluster_config=cluster_config, resume=resume, seed=seed,
-                      progress=progress, common_random_numbers=True,
-                      name=f"validation {study.pattern} {variant}")
-    effects, detail = analyse(study, runs)
-    return StudyResult(study, effects, runs, detail, variant)
-
-
-def region_of_sf1(result: StudyResult) -> list[tuple[float, list[Effect]]]:
-    """The interior-optimum test repeated at every level of management support in the SF1 study."""
-    study = result.study
-    if study.kind != "interior_optimum" or "management_support" not in study.conditions:
-        return []
-    out = []
-    for level in sorted(set(study.conditions["management_support"])):
-        test = {**study.test, "where": {**study.test.get("where", {}), "management_support": level}}
-        effects, _ = analyse(replace(study, test=test), result.runs)
-        out.append((float(level), effects))
-    return out
+    started = time.perf_counter()
+    design = study.design()
+    n_sizes = len(study.protocol.sizes)
+    frames = []
+    for family in range(study.protocol.families):
+        folder = Path(out_dir) / study.name / f"family-{family}" if out_dir is not None else None
+        runs = run_design(design, study.base(), replications=study.replications,
+                          outcomes=study.outcomes(), out_dir=folder, backend=backend,
+                          workers=workers, scheduler=scheduler, cluster_config=cluster_config,
+                          resume=resume, seed=family_seed(study, family), progress=progress,
+                          common_random_numbers=True,
+                          name=f"validation {study.name} family {family}")
+        runs = runs.assign(family=family, condition=runs["point"] // n_sizes)
+        runs[SIZE] = runs[SIZE].astype(int)
+        frames.append(runs)
+    runs = pd.concat(frames, ignore_index=True)
+    return StudyResult(study, analyse(study, runs), runs, time.perf_counter() - started)
