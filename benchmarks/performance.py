@@ -89,7 +89,7 @@ def reference_ratio(weeks: int, warmup: int) -> dict:
         total = 0.0
         for _ in range(reps):
             org = model.org.copy()
-            inputs = prepare(org, params, model.category, staff_kernel.person_inputs)
+            inputs = prepare(org, params, model.constants, model.category, staff_kernel.person_inputs)
             start = time.perf_counter()
             impl(model.week, inputs, uniforms)
             total += time.perf_counter() - start

@@ -50,7 +50,7 @@ class StaffMember(mesa.Agent):
     @property
     def credibility(self) -> float:
         """Credibility others grant now (base credibility scaled by embeddedness)."""
-        return float(self.model.org.staff.effective_credibility()[self.post])
+        return float(self.model.org.staff.effective_credibility(self.model.constants)[self.post])
 
     @property
     def supervisor(self) -> StaffMember | None:

@@ -2,14 +2,20 @@
 
 Local tasks arise at ``local_task_rate`` per 100 staff per year, in a random unit, carrying that unit's
 aim. Each national body issues initiatives to each hospital at ``initiative_rate`` per year; an
-initiative carries its body's aim, is owned by the chief executive and, while active, takes
-``reporting_load`` of every staff member's QI capacity (McKee et al. 2013: "too many initiatives
-coming down ... and then you have to report in different ways on the same thing"). With low
-``national_coherence`` the bodies' aims differ, so different initiatives push different aims on the
-same staff.
+initiative carries its body's aim, is owned by the chief executive and, for ``REPORTING_WEEKS`` after
+it is issued, takes ``reporting_load`` of every staff member's QI capacity, whatever becomes of the
+local effort (McKee et al. 2013: "too many initiatives coming down ... and then you have to report in
+different ways on the same thing"). With low ``national_coherence`` the bodies' aims differ, so
+different initiatives push different aims on the same staff. An initiative's *steer*, how strongly
+its body follows it up, is ``1 / (1 + NATIONAL_DIFFUSION * (bodies - 1))``: responsibility spread
+across many bodies leaves each initiative with less of it (McKee et al.: "excessive pluralisation of
+responsibility ... at national level ... running the risk of leaving 'nobody in charge'"); a local
+task's steer is 1. A unit that has learned from errors (``capability``, see the kernel) needs
+``CAPABILITY_GAIN * capability`` less effort for a new task, averaged over the units it crosses.
 
-A task crosses ``1 + Binomial(3, task_complexity)`` adjacent units (an initiative one more, at most
-the hospital's units); its effort and value grow with the units it crosses. Its positional owner is
+A task crosses ``1 + Binomial(TASK_MAX_EXTRA_UNITS, task_complexity)`` adjacent units (an initiative
+``NATIONAL_EXTRA_UNITS`` more, at most the hospital's units); its effort and value grow with the units
+it crosses. Its positional owner is
 the lowest manager whose formal reach covers every unit it crosses (see :func:`positional_owner`).
 """
 
@@ -18,14 +24,14 @@ from __future__ import annotations
 import numpy as np
 
 from . import constants as C
+from .constants import WEEKS_PER_YEAR, Constants
 from .organisation import wrap
 from .state import Organisation
 
-WEEKS_PER_YEAR = 52.0
 ARRIVAL_COLUMNS = ("arrived_local", "arrived_national", "crowded_out")
 
 
-def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np.ndarray:
+def arrive(org: Organisation, params, kc: Constants, rng: np.random.Generator, tick: int) -> np.ndarray:
     """Add this week's new tasks to free slots; return per-hospital counts (H x 3).
 
     Columns: local tasks arrived, national initiatives arrived, arrivals crowded out because the
@@ -34,9 +40,10 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     hosp, tasks, units = org.hospitals, org.tasks, org.units
     H = hosp.staff_start.shape[0]
     size = (hosp.staff_end - hosp.staff_start).astype(np.float64)
-    n_local = rng.poisson(params.local_task_rate * size / 100.0 / WEEKS_PER_YEAR)
+    n_local = rng.poisson(params.local_task_rate * size / C.STAFF_PER_RATE_UNIT / WEEKS_PER_YEAR)
     B = org.body_aims.shape[0]
     n_nat = rng.poisson(params.initiative_rate / WEEKS_PER_YEAR, (H, B)) if B else np.zeros((H, 0), int)
+    hosp.issued[:, tick % hosp.issued.shape[1]] = 0     # this week's reporting slot starts empty
     counts = np.zeros((H, len(ARRIVAL_COLUMNS)))
     counts[:, 0] = n_local
     counts[:, 1] = n_nat.sum(axis=1)
@@ -52,17 +59,22 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     h_of, kind, body = h_of[order], kind[order], body[order]
     U = hosp.n_units[h_of]
     unit_lo = rng.integers(0, U)
-    width = 1 + rng.binomial(3, params.task_complexity, total) + (kind == C.NATIONAL)
+    width = (1 + rng.binomial(int(kc.TASK_MAX_EXTRA_UNITS), params.task_complexity, total)
+             + int(kc.NATIONAL_EXTRA_UNITS) * (kind == C.NATIONAL))
     width = np.minimum(width, U)
-    local_aim = units.aim[hosp.unit_start[h_of] + unit_lo] + rng.normal(0.0, 0.2, total)
+    local_aim = units.aim[hosp.unit_start[h_of] + unit_lo] + rng.normal(0.0, kc.LOCAL_AIM_SPREAD, total)
     aim = np.where(kind == C.NATIONAL, org.body_aims[np.maximum(body, 0)] if B else 0.0, local_aim)
     owner = positional_owner(org, h_of, unit_lo, width, kind)
-    value = np.where(kind == C.NATIONAL, C.NATIONAL_VALUE, C.LOCAL_VALUE) * width
-    difficulty = rng.lognormal(0.0, C.EFFORT_SPREAD, total)
+    value = np.where(kind == C.NATIONAL, kc.NATIONAL_VALUE, kc.LOCAL_VALUE) * width
+    difficulty = rng.lognormal(0.0, kc.EFFORT_SPREAD, total)
+    learned = mean_capability(units.capability, hosp.unit_start[h_of], unit_lo, width, U)
+    steer = np.where(kind == C.NATIONAL, 1.0 / (1.0 + kc.NATIONAL_DIFFUSION * max(B - 1, 0)), 1.0)
 
     slots = _free_slots(tasks.status, tasks.hospital, h_of)
     ok = slots >= 0
     np.add.at(counts[:, 2], h_of[~ok], 1)
+    issued = np.bincount(h_of[ok & (kind == C.NATIONAL)], minlength=H)
+    hosp.issued[:, tick % hosp.issued.shape[1]] = issued
     s = slots[ok]
     tasks.status[s] = C.ACTIVE
     tasks.kind[s] = kind[ok]
@@ -70,8 +82,10 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     tasks.unit_lo[s] = unit_lo[ok]
     tasks.width[s] = width[ok]
     tasks.owner[s] = owner[ok]
+    tasks.steer[s] = steer[ok]
     tasks.aim[s] = wrap(aim[ok])
-    tasks.required[s] = C.EFFORT_PER_UNIT * width[ok] * difficulty[ok]
+    tasks.required[s] = (kc.EFFORT_PER_UNIT * width[ok] * difficulty[ok]
+                         * (1.0 - kc.CAPABILITY_GAIN * learned[ok]))
     tasks.value[s] = value[ok]
     for arr in (tasks.progress, tasks.last_dp, tasks.consolidation, tasks.negotiated, tasks.alignment,
                 tasks.effort):
@@ -81,9 +95,20 @@ def arrive(org: Organisation, params, rng: np.random.Generator, tick: int) -> np
     tasks.conflict[s] = False
     tasks.leaders[s] = -1
     tasks.broker[s] = -1
+    tasks.partner[s] = -1
     tasks.created[s] = tick
     tasks.ended[s] = -1
     return counts
+
+
+def mean_capability(capability, unit_start, unit_lo, width, n_units) -> np.ndarray:
+    """Mean learned capability of the units each new task crosses (adjacent, wrapping)."""
+    total = np.zeros(width.shape[0])
+    for step in range(int(width.max(initial=0))):
+        crosses = step < width
+        unit = unit_start + (unit_lo + step) % n_units
+        total += np.where(crosses, capability[unit], 0.0)
+    return total / np.maximum(width, 1)
 
 
 def positional_owner(org: Organisation, h_of, unit_lo, width, kind) -> np.ndarray:

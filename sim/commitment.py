@@ -1,6 +1,7 @@
 """Mechanism 6, commitment, and the drift of aims that gives direction its pull.
 
-Motivation moves each week a share ``MOTIVATION_RATE`` of the way towards a target that
+Motivation moves each week a share ``MOTIVATION_RATE`` of the way towards a target
+(``MOTIVATION_BASE`` plus or minus the ``MOTIVATION_*`` weights of :mod:`sim.constants`) that
 
 * rises with management support ("top-level backing ... without senior leadership support, the
   enthusiasm and will of those at the sharp end were seen as vulnerable to withering", McKee et al.
@@ -19,19 +20,11 @@ from __future__ import annotations
 
 import math
 
-from . import constants as C
-
-BASE = 0.25
-W_SUPPORT = 0.3
-W_PROGRESS = 0.25
-W_SUPPORTIVE = 0.2
-W_CONFLICT = 0.35
-W_OVERLOAD = 0.4
-EXCESS_DEMAND = 0.25   # overload per unit of task demand beyond one task's worth
+from .constants import Constants
 
 
-def motivation_target(support: float, load: float, seen_progress: float, seen_conflict: float,
-                      supportive: float, share: float, demand: float) -> float:
+def motivation_target(kc: Constants, support: float, load: float, seen_progress: float,
+                      seen_conflict: float, supportive: float, share: float, demand: float) -> float:
     """Target motivation of one person: support and load of their hospital, and what they saw in
     the tasks they worked on this week (share-weighted sums from the kernel)."""
     if share > 0.0:
@@ -40,19 +33,20 @@ def motivation_target(support: float, load: float, seen_progress: float, seen_co
     else:
         conflict_share = 0.0
         supportive_mean = 0.0
-    progress = min(1.0, seen_progress * C.PROGRESS_SIGNAL)
-    overload = load + EXCESS_DEMAND * max(0.0, demand - 1.0)
-    return (BASE + W_SUPPORT * support + W_PROGRESS * progress + W_SUPPORTIVE * supportive_mean
-            - W_CONFLICT * conflict_share - W_OVERLOAD * overload)
+    progress = min(1.0, seen_progress * kc.PROGRESS_SIGNAL)
+    overload = load + kc.EXCESS_DEMAND * max(0.0, demand - 1.0)
+    return (kc.MOTIVATION_BASE + kc.MOTIVATION_SUPPORT * support + kc.MOTIVATION_PROGRESS * progress
+            + kc.MOTIVATION_SUPPORTIVE * supportive_mean - kc.MOTIVATION_CONFLICT * conflict_share
+            - kc.MOTIVATION_OVERLOAD * overload)
 
 
-def updated_motivation(motivation: float, target: float) -> float:
+def updated_motivation(kc: Constants, motivation: float, target: float) -> float:
     """Move motivation ``MOTIVATION_RATE`` of the way towards its target; stays within [0, 1]."""
-    return min(1.0, max(0.0, motivation + C.MOTIVATION_RATE * (target - motivation)))
+    return min(1.0, max(0.0, motivation + kc.MOTIVATION_RATE * (target - motivation)))
 
 
-def drifted_aim(aim: float, pull_cos: float, pull_sin: float, anchor_cos: float, anchor_sin: float,
-                cos_aim: float, sin_aim: float) -> float:
+def drifted_aim(kc: Constants, aim: float, pull_cos: float, pull_sin: float, anchor_cos: float,
+                anchor_sin: float, cos_aim: float, sin_aim: float) -> float:
     """Turn an aim towards the direction it is pulled and back towards its anchor culture.
 
     ``pull_cos, pull_sin`` is the effort-weighted direction of the tasks worked on this week (plus
@@ -64,7 +58,7 @@ def drifted_aim(aim: float, pull_cos: float, pull_sin: float, anchor_cos: float,
     norm = math.sqrt(pull_cos * pull_cos + pull_sin * pull_sin)
     towards = (pull_sin * cos_aim - pull_cos * sin_aim) / (norm if norm > 0.0 else 1.0)
     back = anchor_sin * cos_aim - anchor_cos * sin_aim
-    aim = aim + C.AIM_DRIFT * towards + C.AIM_ANCHOR * back
+    aim = aim + kc.AIM_DRIFT * towards + kc.AIM_ANCHOR * back
     while aim >= math.pi:
         aim -= 2.0 * math.pi
     while aim < -math.pi:
@@ -72,18 +66,20 @@ def drifted_aim(aim: float, pull_cos: float, pull_sin: float, anchor_cos: float,
     return aim
 
 
-def end_of_week(staff, hospitals, out, anchor_cos, anchor_sin, cos_aim, sin_aim) -> None:
+def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_aim) -> None:
     """Commitment and aim drift of every person after the week's interaction kernel (plain Python).
 
-    ``out`` is the kernel's output (:class:`sim.kernel_data.KOut`); ``cos_aim, sin_aim`` are those
-    of the aims the kernel saw, ``anchor_cos, anchor_sin`` those of each person's culture (see
-    :func:`sim.organisation.aim_anchor`). Updates ``staff.motivation`` and ``staff.aim`` in place.
+    ``out`` is the kernel's output (:class:`sim.kernel_data.KOut`), ``kc`` the run's constants;
+    ``cos_aim, sin_aim`` are those of the aims the kernel saw, ``anchor_cos, anchor_sin`` those of
+    each person's culture (see :func:`sim.organisation.aim_anchor`). Updates ``staff.motivation``
+    and ``staff.aim`` in place.
     """
     support, load = hospitals.management_support, hospitals.reporting_load
     for i in range(staff.motivation.shape[0]):
         h = staff.hospital[i]
-        target = motivation_target(support[h], load[h], out.seen_progress[i], out.seen_conflict[i],
-                                   out.supportive[i], out.share[i], out.demand[i])
-        staff.motivation[i] = updated_motivation(staff.motivation[i], target)
-        staff.aim[i] = drifted_aim(staff.aim[i], out.pull_cos[i], out.pull_sin[i], anchor_cos[i],
+        target = motivation_target(kc, support[h], load[h], out.seen_progress[i],
+                                   out.seen_conflict[i], out.supportive[i], out.share[i],
+                                   out.demand[i])
+        staff.motivation[i] = updated_motivation(kc, staff.motivation[i], target)
+        staff.aim[i] = drifted_aim(kc, staff.aim[i], out.pull_cos[i], out.pull_sin[i], anchor_cos[i],
                                    anchor_sin[i], cos_aim[i], sin_aim[i])

@@ -6,7 +6,8 @@ and every staff member it touches, each week. It works only on the arrays of
 
 The rules are documented once, in :mod:`sim.reference`, whose plain-Python implementation is written
 to be read; this module follows it statement by statement (same order of operations, same random
-numbers), and ``tests/test_kernel_equivalence.py`` holds the two to identical results.
+numbers), and ``tests/test_kernel_equivalence.py`` holds the two to identical results. Behavioural
+constants arrive at run time as ``kc`` (:class:`sim.constants.Constants`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import numba
 import numpy as np
 
 from . import constants as C
-from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_DROP, U_NEGOTIATE,
-                          KernelInputs)
+from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_COALITION, U_DROP,
+                          U_NEGOTIATE, KernelInputs)
 
 _ACTIVE = C.ACTIVE
 _NATIONAL = C.NATIONAL
@@ -32,6 +33,9 @@ _R_ASSIGNED, _R_NEGOTIATED = REC["assigned"], REC["negotiated"]
 _R_INTERACTIONS = REC["interactions"]
 _R_LEADER_EXPERTISE, _R_GAIN_HELD = REC["leader_expertise"], REC["gain_held"]
 _R_NAT_ACTIVE, _R_NAT_VACUUM = REC["national_active"], REC["national_vacuum"]
+_R_COALITIONS = REC["coalitions"]
+_COMPLETED = C.COMPLETED
+_LEAD_MANAGER, _LEAD_CLINICIAN, _LEAD_HYBRID = C.LEAD_MANAGER, C.LEAD_CLINICIAN, C.LEAD_HYBRID
 
 jit = numba.njit(cache=True, nogil=True)
 inline = numba.njit(cache=True, nogil=True, inline="always")   # small helpers: no call overhead
@@ -148,6 +152,54 @@ def _count_unit(st, un, unit, rel, m, S, theta, unit_claim, unit_could):
     unit_could[rel] = could
 
 
+@inline
+def _coalition_side(st, ta, t):
+    """+1: only managers lead (a clinical partner is missing); -1: only clinicians without authority
+    lead (a managerial partner is missing); 0 otherwise (see sim.reference.coalition_side)."""
+    managers = 0
+    clinicians = 0
+    for k in range(_L):
+        l = ta.leaders[t, k]
+        if l < 0:
+            continue
+        c = st.category[l]
+        if c == _LEAD_HYBRID:
+            return 0
+        if c == _LEAD_MANAGER:
+            managers += 1
+        if c == _LEAD_CLINICIAN:
+            clinicians += 1
+    if managers > 0 and clinicians == 0:
+        return 1
+    if clinicians > 0 and managers == 0:
+        return -1
+    return 0
+
+
+@inline
+def _coalition_partner(st, un, ta, t, side, m, theta, u0, U):
+    """The partner a one-sided task co-opts (see sim.reference.coalition_partner)."""
+    if side < 0:
+        o = ta.owner[t]
+        if _free(st, ta, t, o) and _grant(st, o, m) >= theta:
+            return o
+    chosen = -1
+    best = -1.0
+    for k in range(ta.width[t]):
+        unit = u0 + (ta.unit_lo[t] + k) % U
+        for i in range(un.staff_start[unit], un.staff_end[unit]):
+            if not _free(st, ta, t, i) or _grant(st, i, m) < theta:
+                continue
+            c = st.category[i]
+            if side > 0 and (c == _LEAD_CLINICIAN or c == _LEAD_HYBRID) and st.credibility[i] > best:
+                chosen = i
+                best = st.credibility[i]
+            elif side < 0 and c == _LEAD_MANAGER and st.authority[i] > best:
+                chosen = i
+                best = st.authority[i]
+    return chosen
+
+
 @jit
 def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
     """Phase 1 for one task: brokering, retention, assignment, negotiation, claims, direction."""
@@ -183,7 +235,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
             changed = True
     nl = _n_leaders(ta, t)
     # concentrated leadership assigns the task to its positional owner (or highest authority)
-    if nl == 0 and u[t, U_ASSIGN] < 1.0 - m:
+    if nl == 0 and u[t, U_ASSIGN] < (1.0 - m) * ta.steer[t]:
         best = -1
         o = ta.owner[t]
         if st.authority[o] > 0.0 and _free(st, ta, t, o):
@@ -233,7 +285,8 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
             total += unit_claim[rel]
             n_could += unit_could[rel]
         extra = n_could - 1 if n_could > 1 else 0
-        felt = 1.0 / (1.0 + cfg.diffusion * extra * (1.0 - ta.consolidation[t]))
+        shared = (1.0 - ta.consolidation[t]) * (1.0 - ho.culture[h])
+        felt = ta.steer[t] / (1.0 + cfg.diffusion * extra * shared)
         damping = 1.0
         for _ in range(nl):
             damping *= kc.JOIN_DAMPING
@@ -261,6 +314,19 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
                     nl += 1
                 else:
                     rec[h, _R_REJECTED] += 1.0
+    # coalitions: a task led from one side only co-opts a partner from the other side
+    if nl > 0 and nl < _L and u[t, U_COALITION] < ho.coalition_rate[h]:
+        side = _coalition_side(st, ta, t)
+        if side != 0:
+            partner = _coalition_partner(st, un, ta, t, side, m, theta, u0, U)
+            if partner >= 0:
+                _add_leader(st, ta, t, partner)
+                ta.partner[t] = partner
+                _count_unit(st, un, st.unit[partner], st.unit[partner] - u0, m, S, theta, unit_claim,
+                            unit_could)
+                rec[h, _R_COALITIONS] += 1.0
+                changed = True
+                nl += 1
     # direction and alignment
     sc = 0.0
     ss = 0.0
@@ -288,18 +354,18 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
             if l1 < 0:
                 continue
             if ta.kind[t] == _NATIONAL:
-                a = 0.5 * (1.0 + st.cos_aim[l1] * ta.cos_aim[t] + st.sin_aim[l1] * ta.sin_aim[t])
+                a = (1.0 + st.cos_aim[l1] * ta.cos_aim[t] + st.sin_aim[l1] * ta.sin_aim[t]) / 2.0
                 if a < national:
                     national = a
             for k2 in range(k1 + 1, _L):
                 l2 = ta.leaders[t, k2]
                 if l2 < 0:
                     continue
-                a = 0.5 * (1.0 + st.cos_aim[l1] * st.cos_aim[l2] + st.sin_aim[l1] * st.sin_aim[l2])
+                a = (1.0 + st.cos_aim[l1] * st.cos_aim[l2] + st.sin_aim[l1] * st.sin_aim[l2]) / 2.0
                 if a < agreement:
                     agreement = a
                 pairs += 1
-                if _tied(net, l1, l2):
+                if ta.partner[t] == l1 or ta.partner[t] == l2 or _tied(net, l1, l2):
                     tie_sum += st.embeddedness[l1] * st.embeddedness[l2]
         tie_share = tie_sum / pairs if pairs > 0 else 0.0
         closure = max(kc.NEGOTIATION_CEILING * ta.negotiated[t], kc.TIE_ALIGNMENT * tie_share)
@@ -310,8 +376,8 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
         else:
             dcos = ta.cos_aim[t]
             dsin = ta.sin_aim[t]
-        fit = 0.5 * (1.0 + dcos * ta.cos_aim[t] + dsin * ta.sin_aim[t])
-        alignment = cohesion * (0.5 + 0.5 * fit)
+        fit = (1.0 + dcos * ta.cos_aim[t] + dsin * ta.sin_aim[t]) / 2.0
+        alignment = cohesion * (1.0 - kc.FIT_WEIGHT + kc.FIT_WEIGHT * fit)
         conflict = voices >= 2 and cohesion < kc.CONFLICT_THRESHOLD
     if brokered:
         ta.negotiated[t] += kc.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
@@ -357,7 +423,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             rel = (ta.unit_lo[t] + k) % U
             unit = u0 + rel
             a, c = _unit_reach(st, ta, t, unit, rel, U, kc)
-            influence = 0.5 * (a + c)
+            influence = kc.INFLUENCE_AUTHORITY_WEIGHT * a + (1.0 - kc.INFLUENCE_AUTHORITY_WEIGHT) * c
             l0 = leaders[t, 0]
             l1 = leaders[t, 1]
             l2 = leaders[t, 2]
@@ -377,6 +443,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
     pull_cos = out.pull_cos
     pull_sin = out.pull_sin
     effort_given = out.effort_given
+    w_auth = kc.INFLUENCE_AUTHORITY_WEIGHT
+    w_cred = 1.0 - w_auth
     for t in range(t0, t1):
         if ta.status[t] != _ACTIVE:
             continue
@@ -401,9 +469,9 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     else:
                         a = a_unit
                         c = c_unit
-                    share = 0.5 * (a + c) / (kc.ROUTINE_PULL + demand[i])
-                    agree = 0.5 * (1.0 + cos_aim[i] * dcos + sin_aim[i] * dsin)
-                    e = budget[i] * share * (0.5 + 0.5 * agree)
+                    share = (w_auth * a + w_cred * c) / (kc.ROUTINE_PULL + demand[i])
+                    agree = (1.0 + cos_aim[i] * dcos + sin_aim[i] * dsin) / 2.0
+                    e = budget[i] * share * (1.0 - kc.AGREEMENT_EFFORT + kc.AGREEMENT_EFFORT * agree)
                     E += e
                     share_out[i] += share
                     seen_progress[i] += share * last_dp
@@ -423,7 +491,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                 rec[h, _R_INTERACTIONS] += staff_end[unit] - staff_start[unit]
                 for i in range(staff_start[unit], staff_end[unit]):
                     share = kc.VACUUM_PULL / (kc.ROUTINE_PULL + demand[i])
-                    e = budget[i] * share * 0.5
+                    e = budget[i] * share * (1.0 - kc.AGREEMENT_EFFORT)
                     E += e
                     share_out[i] += share
                     effort_given[i] += e
@@ -459,9 +527,9 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                 if reach > clout:
                     clout = reach
             clout = min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
-            backed = clout + (1.0 - clout) * S * S * S    # management backs emergent leaders
-            backing = kc.SUPPORT_FLOOR + (1.0 - kc.SUPPORT_FLOOR) * S * (
-                1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * backed)
+            backed = clout + (1.0 - clout) * S ** kc.SUPPORT_BACKING_EXPONENT   # backs emergent leaders
+            resources = kc.RESOURCE_FLOOR + (1.0 - kc.RESOURCE_FLOOR) * S
+            backing = resources * (1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * backed)
             quality = 1.0 - kc.EXPERTISE_WEIGHT + kc.EXPERTISE_WEIGHT * expert
             dp = E * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
             ta.progress[t] += dp
@@ -483,7 +551,11 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     if st.category[l] == C.LEAD_MANAGER or st.category[l] == C.LEAD_HYBRID:
                         formal = True
             if not ta.changed[t]:
-                w = 0.4 + (0.3 if formal else 0.0) + (0.3 if brokered else 0.0)
+                w = kc.CONSOLIDATION_BASE
+                if formal:
+                    w += kc.CONSOLIDATION_FORMAL
+                if brokered:
+                    w += kc.CONSOLIDATION_BROKER
                 ta.consolidation[t] += ho.consolidation_rate[h] * w * (1.0 - ta.consolidation[t])
         else:
             ta.last_dp[t] = 0.0
@@ -520,6 +592,15 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
         if end != 0:
             ta.status[t] = end
             ta.ended[t] = tick
+            if end != _COMPLETED:   # learning from errors, or blame (sim.reference.learn_or_blame)
+                culture = ho.culture[h]
+                for k in range(ta.width[t]):
+                    unit = u0 + (ta.unit_lo[t] + k) % U
+                    un.capability[unit] += kc.LEARNING_RATE * culture * (1.0 - un.capability[unit])
+                for k in range(_L):
+                    l = ta.leaders[t, k]
+                    if l >= 0:
+                        st.motivation[l] *= 1.0 - kc.BLAME_SHOCK * (1.0 - culture)
             for k in range(_L):
                 l = ta.leaders[t, k]
                 if l >= 0:

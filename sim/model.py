@@ -43,13 +43,13 @@ BACKENDS = {
     "numba": Backend(kernel.interaction_step, staff_kernel.person_inputs, staff_kernel.end_of_week),
     "reference": Backend(reference.interaction_step, person_inputs, commitment.end_of_week),
 }
-AGENT_VIEW_LIMIT = 50_000   # above this many staff, agent views are off unless asked for
+AGENT_VIEW_LIMIT = 50_000   # structural: above this many staff, agent views are off unless asked for
 
 
 def random_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, int]:
     """Independent generators for building the organisation and for the weekly dynamics, and a seed
     for Mesa's own generator, all spawned from ``SeedSequence(seed)``."""
-    org_ss, dyn_ss, mesa_ss = np.random.SeedSequence(seed).spawn(3)
+    org_ss, dyn_ss, mesa_ss = np.random.SeedSequence(seed).spawn(3)   # structural: three streams
     return (np.random.default_rng(org_ss), np.random.default_rng(dyn_ss),
             int(mesa_ss.generate_state(1)[0]))
 
@@ -66,7 +66,7 @@ class LeadershipModel(mesa.Model):
 
     def __init__(self, params: Parameters | None = None, *, backend: str = "numba",
                  agents: bool | None = None, organisation: Organisation | None = None, **kwargs):
-        params = Parameters(**kwargs) if params is None else params.replace(**kwargs)
+        params = (Parameters() if params is None else params).replace(**kwargs)
         org_rng, dyn_rng, mesa_seed = random_streams(params.seed)
         super().__init__(rng=mesa_seed)
         if backend not in BACKENDS:
@@ -75,6 +75,7 @@ class LeadershipModel(mesa.Model):
         self.backend = backend
         self._impl = BACKENDS[backend]
         self.dynamics_rng = dyn_rng
+        self.constants = params.constant_values()
         self.org = organisation if organisation is not None else build_organisation(params, org_rng)
         st = self.org.staff
         self.category = lead_category(st.role, st.hybrid)
@@ -139,18 +140,19 @@ class LeadershipModel(mesa.Model):
     def step(self) -> None:
         """Advance one week (see the module docstring for the schedule)."""
         org, p, rng = self.org, self.params, self.dynamics_rng
-        arrivals = arrive(org, p, rng, self.week)
-        leavers = turnover(org, p, rng)
+        kc = self.constants
+        arrivals = arrive(org, p, kc, rng, self.week)
+        leavers = turnover(org, p, kc, rng)
         self._refilled[leavers] = True
         recount_roles(org)
         uniforms = rng.random((org.tasks.n, N_TASK_UNIFORMS))
-        k = prepare(org, p, self.category, self._impl.person_inputs)
+        k = prepare(org, p, kc, self.category, self._impl.person_inputs)
         self._impl.interaction_step(self.week, k, uniforms)
         hs, st = org.hospitals, org.staff
-        self._impl.end_of_week(st, hs, k.out, self._anchor_cos, self._anchor_sin, k.staff.cos_aim,
-                               k.staff.sin_aim)
+        self._impl.end_of_week(st, hs, k.out, kc, self._anchor_cos, self._anchor_sin,
+                               k.staff.cos_aim, k.staff.sin_aim)
         hs.gain_fragile *= 1.0 - p.gain_decay_rate
-        hs.gain_held *= 1.0 - C.HELD_DECAY
+        hs.gain_held *= 1.0 - kc.HELD_DECAY
         st.tenure += 1
         motivation = np.bincount(st.hospital, weights=st.motivation, minlength=hs.aim.shape[0])
         row = np.concatenate([k.out.record, arrivals,

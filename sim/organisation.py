@@ -1,8 +1,9 @@
 """Organisation builder: hospitals, units, staff of three roles, reporting lines and informal ties.
 
 Each hospital is a hierarchy (McKee et al. 2013: "organisations that remain permeated by traditional
-structures"): a chief executive (plus one more executive per 400 staff), a middle manager per four
-units, a manager per unit (ward), local quality coordinators (Carstensen et al. 2023) and clinicians,
+structures"): a chief executive (plus one more executive per ``STAFF_PER_EXECUTIVE`` staff), a middle
+manager per ``UNITS_PER_DIVISION`` units, a manager per unit (ward), local quality coordinators
+(Carstensen et al. 2023) and clinicians,
 a share of whom are hybrid clinician-managers (McKee et al.: "senior, hybrid positions that combined
 the knowledge and professional legitimacy of clinical experience with ... managerial authority").
 
@@ -18,12 +19,10 @@ import math
 import numpy as np
 
 from . import constants as C
+from .constants import DEFAULTS, Constants
 from .parameters import Parameters, ParameterError
 from .state import (HospitalArrays, Network, Organisation, StaffArrays, TaskArrays, UnitArrays,
                     empty_tasks)
-
-WITHIN_UNIT_TIES = 3.0   # informal ties each person starts within their unit (mean, both ends)
-CROSS_UNIT_TIES = 0.5    # informal ties each person starts with other units of the hospital
 
 
 def units_in(staff: int, unit_size: int) -> int:
@@ -31,46 +30,58 @@ def units_in(staff: int, unit_size: int) -> int:
     return max(1, int(round(staff / unit_size)))
 
 
-def hierarchy_counts(staff: int, unit_size: int) -> tuple[int, int, int]:
+def hierarchy_counts(staff: int, unit_size: int, kc: Constants = DEFAULTS) -> tuple[int, int, int]:
     """(units, executives, middle managers) of a hospital of ``staff`` people."""
     n_units = units_in(staff, unit_size)
-    return n_units, 1 + staff // 400, n_units // 4
+    return (n_units, 1 + staff // int(kc.STAFF_PER_EXECUTIVE),
+            n_units // int(kc.UNITS_PER_DIVISION))
 
 
-def task_slots(params: Parameters, staff: int) -> int:
-    """Task slots of a hospital: room for 2.5 years of arrivals, plus 8."""
-    per_year = params.local_task_rate * staff / 100.0 + params.n_national_bodies * params.initiative_rate
-    return 8 + int(math.ceil(2.5 * per_year))
+def task_slots(params: Parameters, staff: int, kc: Constants = DEFAULTS) -> int:
+    """Task slots of a hospital: room for ``TASK_POOL_YEARS`` of arrivals, plus
+    ``TASK_POOL_EXTRA``."""
+    per_year = (params.local_task_rate * staff / C.STAFF_PER_RATE_UNIT
+                + params.n_national_bodies * params.initiative_rate)
+    return int(kc.TASK_POOL_EXTRA) + int(math.ceil(kc.TASK_POOL_YEARS * per_year))
 
 
-def _draw_role_traits(rng, role, hybrid, level, post_traits: bool = True):
+def beta_draws(rng, mean: float, concentration: float, n: int) -> np.ndarray:
+    """``n`` draws of a Beta distribution given by its mean and concentration (a + b)."""
+    return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
+
+
+def _draw_role_traits(rng, role, hybrid, level, kc: Constants, post_traits: bool = True):
     """Expertise, credibility, authority and capacity by post (Beta draws; see ODD 7.1).
 
     Authority and capacity belong to the post, not the person: without ``post_traits`` (newcomers
     to an existing post) they are not computed and ``None`` is returned for them."""
     n = role.shape[0]
+    conc = kc.TRAIT_CONCENTRATION
     is_mgr = role == C.MANAGER
     is_clin = (role == C.CLINICIAN) & ~hybrid
     is_coord = role == C.COORDINATOR
-    expertise = np.where(is_mgr, rng.beta(2, 4, n), np.where(is_coord, rng.beta(5, 2, n), rng.beta(4, 3, n)))
-    credibility = np.where(is_mgr, rng.beta(2, 3, n),
-                           np.where(is_coord, rng.beta(3, 3, n),
-                                    np.where(hybrid, rng.beta(5, 2, n), rng.beta(4, 3, n))))
+    expertise = np.where(is_mgr, beta_draws(rng, kc.EXPERTISE_MANAGER, conc, n),
+                         np.where(is_coord, beta_draws(rng, kc.EXPERTISE_COORDINATOR, conc, n),
+                                  beta_draws(rng, kc.EXPERTISE_CLINICIAN, conc, n)))
+    credibility = np.where(is_mgr, beta_draws(rng, kc.CREDIBILITY_MANAGER, conc, n),
+                           np.where(is_coord, beta_draws(rng, kc.CREDIBILITY_COORDINATOR, conc, n),
+                                    np.where(hybrid, beta_draws(rng, kc.CREDIBILITY_HYBRID, conc, n),
+                                             beta_draws(rng, kc.CREDIBILITY_CLINICIAN, conc, n))))
     if not post_traits:
         return expertise, credibility, None, None
     authority = np.select(
         [level == C.EXECUTIVE, level == C.MIDDLE_MANAGER, is_mgr, hybrid, is_coord, is_clin],
-        [C.AUTHORITY_EXECUTIVE, C.AUTHORITY_MIDDLE, C.AUTHORITY_UNIT_MANAGER, C.AUTHORITY_HYBRID,
-         C.AUTHORITY_COORDINATOR, C.AUTHORITY_CLINICIAN])
+        [kc.AUTHORITY_EXECUTIVE, kc.AUTHORITY_MIDDLE, kc.AUTHORITY_UNIT_MANAGER, kc.AUTHORITY_HYBRID,
+         kc.AUTHORITY_COORDINATOR, kc.AUTHORITY_CLINICIAN])
     capacity = np.select(
         [level == C.EXECUTIVE, is_mgr, hybrid, is_coord, is_clin],
-        [C.CAPACITY_EXECUTIVE, C.CAPACITY_MANAGER, C.CAPACITY_HYBRID, C.CAPACITY_COORDINATOR,
-         C.CAPACITY_CLINICIAN])
+        [kc.CAPACITY_EXECUTIVE, kc.CAPACITY_MANAGER, kc.CAPACITY_HYBRID, kc.CAPACITY_COORDINATOR,
+         kc.CAPACITY_CLINICIAN])
     return expertise, credibility, authority.astype(np.float64), capacity.astype(np.float64)
 
 
 def draw_newcomer_traits(rng, staff: StaffArrays, idx: np.ndarray, unit_aim: np.ndarray,
-                         hospital_aim: np.ndarray) -> None:
+                         hospital_aim: np.ndarray, kc: Constants) -> None:
     """Refill the posts ``idx`` with newcomers: new traits, no tenure, fresh motivation and aim.
 
     The post (role, level, authority, reach, capacity) is kept; the person is new.
@@ -78,21 +89,21 @@ def draw_newcomer_traits(rng, staff: StaffArrays, idx: np.ndarray, unit_aim: np.
     if idx.size == 0:
         return
     exp_, cred, _, _ = _draw_role_traits(rng, staff.role[idx], staff.hybrid[idx], staff.level[idx],
-                                         post_traits=False)
+                                         kc, post_traits=False)
     staff.expertise[idx] = exp_
     staff.credibility[idx] = cred
-    staff.motivation[idx] = rng.beta(5, 3, idx.size)
+    staff.motivation[idx] = beta_draws(rng, kc.MOTIVATION_INITIAL, kc.TRAIT_CONCENTRATION, idx.size)
     staff.aim[idx] = _initial_aims(rng, staff.role[idx], staff.hybrid[idx], staff.unit[idx],
-                                   staff.hospital[idx], unit_aim, hospital_aim)
+                                   staff.hospital[idx], unit_aim, hospital_aim, kc)
     staff.tenure[idx] = 0
     staff.generation[idx] += 1
 
 
-def _initial_aims(rng, role, hybrid, unit, hospital, unit_aim, hospital_aim):
+def _initial_aims(rng, role, hybrid, unit, hospital, unit_aim, hospital_aim, kc: Constants):
     """Managers and coordinators lean to the hospital's aim, clinicians to their unit's culture."""
     clinical = (role == C.CLINICIAN)
     anchor = np.where(clinical, unit_aim[unit], hospital_aim[hospital])
-    return wrap(anchor + rng.normal(0.0, C.PERSON_AIM_SPREAD, role.shape[0]))
+    return wrap(anchor + rng.normal(0.0, kc.PERSON_AIM_SPREAD, role.shape[0]))
 
 
 def wrap(angle: np.ndarray) -> np.ndarray:
@@ -107,20 +118,21 @@ def aim_anchor(staff: StaffArrays, units: UnitArrays, hospitals: HospitalArrays)
 
 def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisation:
     """Build hospitals, units, staff, informal network and an empty task pool from ``params``."""
+    kc = params.constant_values()
     H = params.n_hospitals
     sizes = params.hospital_values("staff_per_hospital")
     n_coord = params.hospital_values("coordinators_per_hospital")
     hybrid_share = np.asarray(params.hospital_values("hybrid_share"))
     tie_density = params.hospital_values("leader_tie_density")
 
-    role_l, level_l, unit_l, hosp_l, sup_l, scope_lo_l, scope_n_l, hyb_l = ([] for _ in range(8))
+    role_l, level_l, unit_l, hosp_l, sup_l, scope_lo_l, scope_n_l, hyb_l = [], [], [], [], [], [], [], []
     unit_start_s, unit_end_s, unit_hosp, unit_mgr, unit_div = [], [], [], [], []
     h_staff_start, h_unit_start, h_n_units, h_exec, coords = [], [], [], [], []
     offset = 0
     unit_offset = 0
     for h in range(H):
         S = sizes[h]
-        U, n_exec, n_mid = hierarchy_counts(S, params.unit_size)
+        U, n_exec, n_mid = hierarchy_counts(S, params.unit_size, kc)
         needed = U + n_exec + n_mid + n_coord[h] + 1
         if S < needed:
             raise ParameterError(
@@ -155,12 +167,13 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         level[execs] = C.EXECUTIVE
         scope_lo[execs] = 0
         scope_n[execs] = U
-        mids = [place(4 * m) for m in range(n_mid)]
+        per_div = int(kc.UNITS_PER_DIVISION)
+        mids = [place(per_div * m) for m in range(n_mid)]
         for m, s in enumerate(mids):
             role[s] = C.MANAGER
             level[s] = C.MIDDLE_MANAGER
-            scope_lo[s] = 4 * m
-            scope_n[s] = min(4, U - 4 * m)
+            scope_lo[s] = per_div * m
+            scope_n[s] = min(per_div, U - per_div * m)
         co = [place((j * U) // max(1, n_coord[h])) for j in range(n_coord[h])]
         role[co] = C.COORDINATOR
         scope_lo[co] = 0
@@ -176,7 +189,7 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         for s in mids:
             sup[s] = ceo
         for u in range(U):
-            grp = u // 4
+            grp = u // per_div
             sup[managers[u]] = mids[grp] if grp < n_mid else ceo
         sup[co] = ceo
         sup[clin] = managers[unit[clin]]
@@ -189,7 +202,7 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         unit_hosp.append(np.full(U, h, np.int32)); unit_mgr.append(managers + offset)
         division = np.full(U, -1, np.int64)
         for m, s_mid in enumerate(mids):
-            division[4 * m:4 * m + scope_n[s_mid]] = s_mid + offset
+            division[per_div * m:per_div * m + scope_n[s_mid]] = s_mid + offset
         unit_div.append(division)
         h_staff_start.append(offset); h_unit_start.append(unit_offset); h_n_units.append(U)
         h_exec.append(ceo + offset); coords.append(np.asarray(co, np.int64) + offset)
@@ -201,10 +214,10 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
     hospital = np.concatenate(hosp_l)
     N = role.shape[0]
 
-    hospital_aim = rng.normal(0.0, C.HOSPITAL_AIM_SPREAD, H)
-    unit_aim = wrap(hospital_aim[np.concatenate(unit_hosp)] + C.CLINICAL_OFFSET
-                    + rng.normal(0.0, C.UNIT_AIM_SPREAD, unit_offset))
-    expertise, credibility, authority, capacity = _draw_role_traits(rng, role, hybrid, level)
+    hospital_aim = rng.normal(0.0, kc.HOSPITAL_AIM_SPREAD, H)
+    unit_aim = wrap(hospital_aim[np.concatenate(unit_hosp)] + kc.CLINICAL_OFFSET
+                    + rng.normal(0.0, kc.UNIT_AIM_SPREAD, unit_offset))
+    expertise, credibility, authority, capacity = _draw_role_traits(rng, role, hybrid, level, kc)
     staff = StaffArrays(
         hospital=hospital,
         unit=unit,
@@ -218,17 +231,17 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         expertise=expertise,
         credibility=credibility,
         capacity=capacity,
-        max_leads=(1 + np.floor(capacity * C.LEADS_PER_CAPACITY)).astype(np.int32),
-        motivation=rng.beta(5, 3, N),
+        max_leads=(1 + np.floor(capacity * kc.LEADS_PER_CAPACITY)).astype(np.int32),
+        motivation=beta_draws(rng, kc.MOTIVATION_INITIAL, kc.TRAIT_CONCENTRATION, N),
         aim=np.zeros(N),
-        tenure=np.minimum(rng.exponential(260.0, N), 2080).astype(np.int32),
+        tenure=np.minimum(rng.exponential(kc.TENURE_MEAN_WEEKS, N), kc.TENURE_CAP_WEEKS).astype(np.int32),
         generation=np.zeros(N, np.int32),
         relations=np.zeros(N),
         lead_count=np.zeros(N, np.int32),
         broker_load=np.zeros(N, np.int32),
         leader_weeks=np.zeros(N),
     )
-    staff.aim[:] = _initial_aims(rng, role, hybrid, unit, hospital, unit_aim, hospital_aim)
+    staff.aim[:] = _initial_aims(rng, role, hybrid, unit, hospital, unit_aim, hospital_aim, kc)
 
     units = UnitArrays(
         hospital=np.concatenate(unit_hosp),
@@ -237,14 +250,15 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         manager=np.concatenate(unit_mgr).astype(np.int32),
         division_manager=np.concatenate(unit_div).astype(np.int32),
         aim=unit_aim,
+        capability=np.zeros(unit_offset),
     )
 
     h_start = np.asarray(h_staff_start, np.int64)
     network = _build_network(rng, staff, units, tie_density, h_start,
-                             h_start + np.asarray(sizes, np.int64))
-    staff.relations[:] = np.minimum(1.0, network.degree() / C.RELATIONS_FULL)
+                             h_start + np.asarray(sizes, np.int64), kc)
+    staff.relations[:] = np.minimum(1.0, network.degree() / kc.RELATIONS_FULL)
 
-    slots = np.array([task_slots(params, s) for s in sizes], np.int64)
+    slots = np.array([task_slots(params, s, kc) for s in sizes], np.int64)
     task_start = np.concatenate([[0], np.cumsum(slots)[:-1]])
     coord_counts = np.array([c.size for c in coords])
     hospitals = HospitalArrays(
@@ -260,8 +274,11 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         leadership_mix=np.asarray(params.hospital_values("leadership_mix"), np.float64),
         management_support=np.asarray(params.hospital_values("management_support"), np.float64),
         consolidation_rate=np.asarray(params.hospital_values("consolidation_rate"), np.float64),
+        coalition_rate=np.asarray(params.hospital_values("coalition_rate"), np.float64),
+        collective_culture=np.asarray(params.hospital_values("collective_culture"), np.float64),
         aim=hospital_aim,
         reporting_load=np.zeros(H),
+        issued=np.zeros((H, int(kc.REPORTING_WEEKS)), np.int32),
         gain_held=np.zeros(H),
         gain_fragile=np.zeros(H),
     )
@@ -272,24 +289,24 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
 
 
 def _build_network(rng, staff: StaffArrays, units: UnitArrays, tie_density, h_start: np.ndarray,
-                   h_end: np.ndarray) -> Network:
+                   h_end: np.ndarray, kc: Constants) -> Network:
     """Symmetric informal ties: within units, across units, and among formal leaders."""
     N = staff.n
     u = staff.unit
     u_size = (units.staff_end - units.staff_start)[u]
     # within-unit ties: each person names Poisson(WITHIN_UNIT_TIES) colleagues of their unit
-    k_in = rng.poisson(WITHIN_UNIT_TIES, N)
+    k_in = rng.poisson(kc.WITHIN_UNIT_TIES, N)
     src_in = np.repeat(np.arange(N), k_in)
     size_in = u_size[src_in]
     off = rng.integers(1, np.maximum(size_in, 2))
     dst_in = units.staff_start[u[src_in]] + (src_in - units.staff_start[u[src_in]] + off) % size_in
     # cross-unit ties anywhere in the same hospital
-    k_x = rng.poisson(CROSS_UNIT_TIES, N)
+    k_x = rng.poisson(kc.CROSS_UNIT_TIES, N)
     src_x = np.repeat(np.arange(N), k_x)
     h = staff.hospital[src_x]
     dst_x = h_start[h] + rng.integers(0, h_end[h] - h_start[h])
     # ties among formal leaders (posts with authority >= unit manager, hybrids, coordinators)
-    formal = np.flatnonzero((staff.authority >= C.AUTHORITY_COORDINATOR))
+    formal = np.flatnonzero((staff.authority >= kc.AUTHORITY_COORDINATOR))
     src_l, dst_l = [], []
     fh = staff.hospital[formal]
     for hh in np.unique(fh):

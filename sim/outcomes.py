@@ -98,7 +98,8 @@ def _trend(gain: np.ndarray) -> np.ndarray:
     half = weeks // 2
     if half == 0:
         return np.zeros(gain.shape[1])
-    return gain[half:].sum(axis=0) / ((weeks - half) / 52.0) - gain[:half].sum(axis=0) / (half / 52.0)
+    per_year = C.WEEKS_PER_YEAR
+    return gain[half:].sum(axis=0) / ((weeks - half) / per_year) - gain[:half].sum(axis=0) / (half / per_year)
 
 
 def summarise(records: np.ndarray, weeks: int | None = None) -> dict[str, np.ndarray]:
@@ -117,7 +118,7 @@ def summarise(records: np.ndarray, weeks: int | None = None) -> dict[str, np.nda
     ended = c("completed") + c("failed_vacuum") + c("failed_conflict") + c("abandoned")
     active = c("active_tasks")
     leaders = sum(c(n) for n in LEADER_COLUMNS)
-    years = max(weeks, 1) / 52.0
+    years = max(weeks, 1) / C.WEEKS_PER_YEAR
     out = {
         "improvement": c("gain") / years,
         "sustained_improvement": records[-1, :, COL["sustained_gain"]] if weeks else np.zeros(tot.shape[0]),

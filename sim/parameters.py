@@ -17,6 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from . import constants as _constants
+
 
 class ParameterError(ValueError):
     """A parameter value that the model cannot accept.
@@ -31,6 +35,18 @@ class ParameterError(ValueError):
         self.source = source
         where = f"{source}: " if source else ""
         super().__init__(f"{where}'{key}': {problem}")
+
+
+def as_number(value: Any) -> int | float | None:
+    """``value`` as a Python int or float if it is a number (numpy scalars included; booleans are
+    not numbers here), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    return None
 
 
 @dataclass(frozen=True)
@@ -51,8 +67,10 @@ class ParameterSpec:
         """Return ``value`` converted to this parameter's type, or raise :class:`ParameterError`."""
         key = key or self.name
         allowed = f"{self.kind.__name__} in [{self.low}, {self.high}] ({self.unit})"
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        number = as_number(value)
+        if number is None:
             raise ParameterError(key, f"expected {allowed}, got {type(value).__name__} {value!r}", source)
+        value = number
         if self.kind is int:
             if isinstance(value, float) and not value.is_integer():
                 raise ParameterError(key, f"expected a whole number, {allowed}; got {value!r}", source)
@@ -91,6 +109,15 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
     _P("leader_tie_density", 0.3, 0.0, 1.0, "probability per pair",
        "Density of informal ties among formal leaders across units (relationships between leaders, "
        "West et al.).", per_hospital=True),
+    _P("coalition_rate", 0.05, 0.0, 1.0, "per week",
+       "Weekly chance that a task led only from one side (managers, or clinicians) co-opts a "
+       "partner from the other side as co-leader: manager-clinician coalitions that 'combine "
+       "credibility with control' (McKee et al.). 0 = no deliberate coalitions.",
+       per_hospital=True),
+    _P("collective_culture", 0.3, 0.0, 1.0, "share (0 blame, 1 collective)",
+       "Collective leadership culture (West et al.): everyone takes responsibility (felt "
+       "responsibility does not diffuse among bystanders), and errors are treated as chances for "
+       "system learning rather than as prompts for blame.", per_hospital=True),
     _P("diffusion_of_responsibility", 1.0, 0.0, 2.0, "per additional bystander",
        "How much each additional person who could lead a task lowers everyone's felt "
        "responsibility to step forward (Darley & Latane)."),
@@ -175,6 +202,8 @@ class Parameters:
     consolidation_rate: float = SPECS["consolidation_rate"].default
     hybrid_share: float = SPECS["hybrid_share"].default
     leader_tie_density: float = SPECS["leader_tie_density"].default
+    coalition_rate: float = SPECS["coalition_rate"].default
+    collective_culture: float = SPECS["collective_culture"].default
     diffusion_of_responsibility: float = SPECS["diffusion_of_responsibility"].default
     grant_threshold: float = SPECS["grant_threshold"].default
     n_national_bodies: int = SPECS["n_national_bodies"].default
@@ -194,10 +223,12 @@ class Parameters:
     ticks: int = SPECS["ticks"].default
     seed: int = SPECS["seed"].default
     hospitals: tuple[HospitalOverride, ...] = field(default_factory=tuple)
+    constants: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
         for spec in PARAMETER_SPECS:
             object.__setattr__(self, spec.name, spec.check(getattr(self, spec.name)))
+        object.__setattr__(self, "constants", check_constants(self.constants))
         seen = set()
         overrides = []
         for ov in self.hospitals:
@@ -228,6 +259,14 @@ class Parameters:
         kwargs: dict[str, Any] = {}
         overrides = []
         for key, value in values.items():
+            if key == "constants":
+                kwargs["constants"] = check_constants(value, source)
+                continue
+            if key in _constants.SPECS:
+                kwargs.setdefault("constants", {})
+                kwargs["constants"] = {**kwargs["constants"],
+                                       **check_constants({key: value}, source, prefix="")}
+                continue
             if key == "hospitals":
                 if not isinstance(value, (list, tuple)):
                     raise ParameterError("hospitals", "expected a list of per-hospital tables", source)
@@ -262,14 +301,24 @@ class Parameters:
             raise
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain mapping (scenario form) of every parameter, overrides included."""
+        """Plain mapping (scenario form) of every parameter, overrides included (``constants``
+        holds the behavioural constants changed from their declared values)."""
         out = {spec.name: getattr(self, spec.name) for spec in PARAMETER_SPECS}
         out["hospitals"] = [ov.as_dict() for ov in self.hospitals]
+        out["constants"] = dict(self.constants)
         return out
 
     def replace(self, **changes: Any) -> Parameters:
-        """A copy with some values changed (validated again)."""
+        """A copy with some values changed (validated again). A behavioural constant's name
+        (e.g. ``CLAIM_RATE=0.8``) changes that constant."""
+        named = {k: changes.pop(k) for k in list(changes) if k in _constants.SPECS}
+        if named:
+            changes["constants"] = {**dict(changes.get("constants", self.constants)), **named}
         return dataclasses.replace(self, **changes)
+
+    def constant_values(self) -> _constants.Constants:
+        """Every behavioural constant of this run: declared values with this run's changes."""
+        return _constants.resolve_constants(self.constants)
 
     def hospital_values(self, name: str) -> list[float | int]:
         """Effective value of a per-hospital parameter for each hospital, overrides applied."""
@@ -280,6 +329,25 @@ class Parameters:
             if name in ov.values:
                 values[ov.hospital] = ov.values[name]
         return values
+
+
+def check_constants(values: Any, source: str | None = None, prefix: str = "constants.") -> dict[str, float]:
+    """Validated changes of behavioural constants (name -> value within its declared range)."""
+    if not isinstance(values, Mapping):
+        raise ParameterError("constants", "expected a table of NAME = value (behavioural constants; "
+                             "see leadsim describe --constants)", source)
+    out = {}
+    for name, value in values.items():
+        spec = _constants.SPECS.get(name)
+        if spec is None:
+            import difflib
+
+            close = difflib.get_close_matches(str(name), _constants.CONSTANT_NAMES, n=2, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            raise ParameterError(f"{prefix}{name}", f"unknown constant{hint}; see leadsim describe "
+                                 "--constants for the table", source)
+        out[name] = spec.check(value, source, f"{prefix}{name}")
+    return out
 
 
 def describe_parameters() -> list[dict[str, Any]]:

@@ -11,17 +11,21 @@ phases over that hospital's active tasks (in slot order):
 1. **Leadership emergence** (DeRue & Ashford 2010, claiming and granting; McKee et al. 2013). For each
    task: a coordinator with room takes it on as broker; leaders who are no longer granted enough, or
    who step down, leave; a leaderless task is *assigned* to its positional owner with probability
-   ``1 - leadership_mix``; a brokering coordinator may *negotiate* who leads; and someone may *claim*
-   it, with a hazard damped by the diffusion of responsibility (Darley & Latane 1968). A claimant
-   becomes a legitimate leader when the grant score others give them reaches ``grant_threshold``.
-   The grant score blends positional authority with expertise, credibility and relationships:
+   ``(1 - leadership_mix) * steer``; a brokering coordinator may *negotiate* who leads; someone may
+   *claim* it, with a hazard damped by the diffusion of responsibility (Darley & Latane 1968) unless
+   the culture is collective (West et al. 2014); and a task led from one side only may become a
+   manager-clinician *coalition* (McKee et al.). A claimant becomes a legitimate leader when the
+   grant score others give them reaches ``grant_threshold``. The grant score blends positional
+   authority with expertise, credibility and relationships:
    ``grant = (1 - mix) * authority + mix * standing``.
 2. **Demand**: every led task's influence on each person it reaches is added up.
 3. **Effort**: each person splits their QI budget (capacity after reporting load and brokering,
    times motivation) across tasks by the influence each exerts, against the pull of routine work;
    effort on a task nobody leads is wasted.
 4. **Progress, consolidation, failure**: effort becomes progress, scaled by the alignment of the
-   task's direction, its complexity (units crossed) and the hospital's management support (a gate).
+   task's direction, its complexity (units crossed) and the hospital's management support (a gate);
+   a task that fails or is abandoned teaches its units (learning culture) or discredits its leaders
+   (blame).
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ import math
 import numpy as np
 
 from . import constants as C
-from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_DROP, U_NEGOTIATE,
-                          KernelInputs)
+from .kernel_data import (REC, REC_LEADERS, U_ASSIGN, U_CLAIM, U_CLAIMANT, U_COALITION, U_DROP,
+                          U_NEGOTIATE, KernelInputs)
 
 
 def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:
@@ -56,10 +60,10 @@ def hospital_week(h: int, tick: int, k: KernelInputs, u: np.ndarray) -> None:
                     if i in leaders_of(k, t):
                         k.out.demand[i] += 1.0          # a leader is fully taken by their task
                     else:
-                        k.out.demand[i] += 0.5 * (authority_reach + credibility_reach)
+                        k.out.demand[i] += influence(k, authority_reach, credibility_reach)
         else:   # nobody in charge: the task still asks for attention
             for i in staff_reached(k, h, t):
-                k.out.demand[i] += C.VACUUM_PULL
+                k.out.demand[i] += k.constants.VACUUM_PULL
     for t in active:
         tasks.effort[t] = effort_on(k, h, t)
     for t in active:
@@ -71,7 +75,8 @@ def hospital_week(h: int, tick: int, k: KernelInputs, u: np.ndarray) -> None:
 def grant_score(k: KernelInputs, i: int, mix: float) -> float:
     """What others grant person i: positional authority blended with standing by the mix.
 
-    Standing = 0.4 expertise + 0.4 credibility (scaled by embeddedness) + 0.2 relational capital.
+    Standing = ``GRANT_EXPERTISE`` expertise + ``GRANT_RELATIONS`` relational capital + the rest of
+    the weight on credibility (scaled by embeddedness): see :func:`sim.kernel_data.person_inputs`.
     """
     return (1.0 - mix) * k.staff.authority[i] + mix * k.staff.standing[i]
 
@@ -132,19 +137,31 @@ def reach(k: KernelInputs, h: int, t: int, unit: int) -> tuple[float, float]:
     coalition of a manager and a credible clinician combines control with credibility (McKee et al.).
     (A leader is fully reached by their own task: callers treat leaders separately.)
     """
-    st = k.staff
+    st, kc = k.staff, k.constants
     authority_reach = 0.0
     credibility_reach = 0.0
     position = unit - k.hospitals.unit_start[h]
     n_units = k.hospitals.n_units[h]
     for l in leaders_of(k, t):
         in_scope = (position - st.scope_lo[l]) % n_units < st.scope_n[l]
-        a = st.authority[l] if in_scope else st.authority[l] * C.CROSS_UNIT_REACH
+        a = st.authority[l] if in_scope else st.authority[l] * kc.CROSS_UNIT_REACH
         same_unit = st.unit[l] == unit
-        c = st.credibility[l] if same_unit else st.credibility[l] * C.CROSS_UNIT_REACH
+        c = st.credibility[l] if same_unit else st.credibility[l] * kc.CROSS_UNIT_REACH
         authority_reach = max(authority_reach, a)
         credibility_reach = max(credibility_reach, c)
     return authority_reach, credibility_reach
+
+
+def influence(k: KernelInputs, authority_reach: float, credibility_reach: float) -> float:
+    """A task's influence on a person: its leaders' authority and credibility reach, weighted by
+    ``INFLUENCE_AUTHORITY_WEIGHT`` ("combining credibility with control", McKee et al.)."""
+    w = k.constants.INFLUENCE_AUTHORITY_WEIGHT
+    return w * authority_reach + (1.0 - w) * credibility_reach
+
+
+def agreement(cos_a: float, sin_a: float, cos_b: float, sin_b: float) -> float:
+    """How far two directions agree: (1 + cos(difference)) / 2, from 0 (opposed) to 1 (same)."""
+    return (1.0 + cos_a * cos_b + sin_a * sin_b) / 2.0
 
 
 def units_in_reach(k: KernelInputs, h: int, t: int, l: int) -> int:
@@ -171,7 +188,7 @@ def claim_propensity(k: KernelInputs, i: int, mix: float, support: float) -> flo
 
 def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None:
     """Brokering, retention, assignment, negotiation, claiming and granting, then direction."""
-    st, ta, ho, cfg = k.staff, k.tasks, k.hospitals, k.config
+    st, ta, ho, cfg, kc = k.staff, k.tasks, k.hospitals, k.config, k.constants
     mix = ho.mix[h]
     support = ho.support[h]
     threshold = cfg.grant_threshold
@@ -194,7 +211,7 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
         l = ta.leaders[t, slot]
         if l < 0:
             continue
-        step_down = C.DROP_RATE * (1.0 - st.motivation[l]) * (1.0 - ta.consolidation[t])
+        step_down = kc.DROP_RATE * (1.0 - st.motivation[l]) * (1.0 - ta.consolidation[t])
         if grant_score(k, l, mix) < threshold or u[t, U_DROP + slot] < step_down:
             ta.leaders[t, slot] = -1
             st.lead_count[l] -= 1
@@ -202,8 +219,9 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
     n_leaders = number_of_leaders(k, t)
 
     # Concentrated leadership assigns a leaderless task to its positional owner if they have room,
-    # otherwise to the person of highest authority in the units it crosses.
-    if n_leaders == 0 and u[t, U_ASSIGN] < 1.0 - mix:
+    # otherwise to the person of highest authority in the units it crosses. A national initiative is
+    # taken on only as far as its body steers it (responsibility spread across many bodies).
+    if n_leaders == 0 and u[t, U_ASSIGN] < (1.0 - mix) * ta.steer[t]:
         owner = ta.owner[t]
         if st.authority[owner] > 0.0 and can_take_on(k, t, owner):
             chosen = owner
@@ -238,8 +256,9 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
 
     # Emergent claims. Everyone in the units crossed with room to lead may step forward; the more
     # people others would grant, the less each feels it is theirs (felt responsibility
-    # 1 / (1 + diffusion * (n - 1))), unless the role is consolidated. A task already led attracts
-    # fewer claims. At most one claim a week; a claim by a current leader just renews their role.
+    # steer / (1 + diffusion * (n - 1))), unless the role is consolidated or the culture collective
+    # ("everyone taking responsibility", West et al.). A task already led attracts fewer claims. At
+    # most one claim a week; a claim by a current leader just renews their role.
     if n_leaders < C.MAX_LEADERS:
         total = 0.0
         could_lead = 0
@@ -250,11 +269,12 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
                     unit_total += claim_propensity(k, i, mix, support)
                     could_lead += grant_score(k, i, mix) >= threshold
             total += unit_total
-        felt = 1.0 / (1.0 + cfg.diffusion * max(could_lead - 1, 0) * (1.0 - ta.consolidation[t]))
+        shared = (1.0 - ta.consolidation[t]) * (1.0 - ho.culture[h])
+        felt = ta.steer[t] / (1.0 + cfg.diffusion * max(could_lead - 1, 0) * shared)
         damping = 1.0
         for _ in range(n_leaders):
-            damping *= C.JOIN_DAMPING
-        hazard = C.CLAIM_RATE * felt * total * damping
+            damping *= kc.JOIN_DAMPING
+        hazard = kc.CLAIM_RATE * felt * total * damping
         if total > 0.0 and u[t, U_CLAIM] < 1.0 - math.exp(-hazard):
             people = [i for i in staff_reached(k, h, t) if has_room(k, i)]
             weights = [claim_propensity(k, i, mix, support) for i in people]
@@ -268,7 +288,59 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
                 else:
                     k.out.record[h, REC["claims_rejected"]] += 1.0
 
+    # Coalitions. A task led from one side only (managers, or clinicians without authority) may
+    # co-opt a partner from the other side, "combining credibility with control" (McKee et al.):
+    # the most credible clinician others would grant, or the manager of highest authority others
+    # would grant (its positional owner first). Hybrids combine both already.
+    if 0 < n_leaders < C.MAX_LEADERS and u[t, U_COALITION] < ho.coalition_rate[h]:
+        side = coalition_side(k, t)
+        if side != 0:
+            partner = coalition_partner(k, h, t, side, mix, threshold)
+            if partner >= 0:
+                add_leader(k, t, partner)
+                ta.partner[t] = partner
+                k.out.record[h, REC["coalitions"]] += 1.0
+                changed = True
+                n_leaders += 1
+
     set_direction(k, h, t, n_leaders, brokered, changed)
+
+
+def coalition_side(k: KernelInputs, t: int) -> int:
+    """Which partner task t's leaders lack: +1 a clinical partner (only managers lead), -1 a
+    managerial partner (only clinicians without authority lead), 0 none (both sides, a hybrid, or
+    only coordinators)."""
+    managers = clinicians = 0
+    for l in leaders_of(k, t):
+        category = k.staff.category[l]
+        if category == C.LEAD_HYBRID:
+            return 0
+        managers += category == C.LEAD_MANAGER
+        clinicians += category == C.LEAD_CLINICIAN
+    if managers and not clinicians:
+        return 1
+    if clinicians and not managers:
+        return -1
+    return 0
+
+
+def coalition_partner(k: KernelInputs, h: int, t: int, side: int, mix: float, threshold: float) -> int:
+    """The partner a one-sided task co-opts: with room, granted by others, of the missing side."""
+    st, ta = k.staff, k.tasks
+    if side < 0:   # clinicians lead: the task's positional owner, else the highest authority
+        owner = ta.owner[t]
+        if can_take_on(k, t, owner) and grant_score(k, owner, mix) >= threshold:
+            return int(owner)
+    chosen, best = -1, -1.0
+    for i in staff_reached(k, h, t):
+        if not can_take_on(k, t, i) or grant_score(k, i, mix) < threshold:
+            continue
+        category = st.category[i]
+        if side > 0 and category in (C.LEAD_CLINICIAN, C.LEAD_HYBRID) and st.credibility[i] > best:
+            chosen, best = i, st.credibility[i]
+        elif side < 0 and category == C.LEAD_MANAGER and st.authority[i] > best:
+            chosen, best = i, st.authority[i]
+    return chosen
 
 
 def _weighted_pick(people, weights, target) -> int:
@@ -286,20 +358,21 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
     """Direction and alignment of task t (Drath et al. 2008; West et al. 2014).
 
     No leader: no direction. With leaders, the direction is the mean of their aims weighted by the
-    grant each receives. Their agreement is that of the most divergent pair of leaders, (1 +
-    cos(difference of aims)) / 2 (1 for a single leader): one dissenting voice is enough for mixed
+    grant each receives. Their agreement is that of the most divergent pair of leaders (see
+    :func:`agreement`; 1 for a single leader): one dissenting voice is enough for mixed
     messages (McKee et al.: "too many people leading it ... they are all asking different things").
     Negotiation by a brokering coordinator and ties between the leaders close part of the
     divergence among them: local cohesion = agreement + (1 - agreement) * max(NEGOTIATION_CEILING *
-    negotiated, TIE_ALIGNMENT * share of leader pairs tied, weighted by embeddedness). For a national
+    negotiated, TIE_ALIGNMENT * share of leader pairs tied, weighted by embeddedness); a coalition
+    partner works with the leaders who co-opted them, as if tied. For a national
     initiative the issuing body's aim is one more voice: local leaders who want something else
     receive "conflicting expectations and demands" (McKee et al.). That demand is set nationally, so
     local negotiation cannot close the gap to it: cohesion = min(local cohesion, agreement of the
     leader most at odds with the body's aim). Alignment is cohesion times how well the
-    direction fits the task's own aim. Two or more voices whose cohesion is below
+    direction fits the task's own aim, ``(1 - FIT_WEIGHT) + FIT_WEIGHT * fit``. Two or more voices whose cohesion is below
     ``CONFLICT_THRESHOLD`` send mixed messages: the task is in conflict this week.
     """
-    st, ta = k.staff, k.tasks
+    st, ta, kc = k.staff, k.tasks, k.constants
     mix = k.hospitals.mix[h]
     sum_cos = sum_sin = 0.0
     for l in leaders_of(k, t):
@@ -311,7 +384,7 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
         norm = math.sqrt(sum_cos * sum_cos + sum_sin * sum_sin)
         leaders = leaders_of(k, t)
         pairs = [(a, b) for x, a in enumerate(leaders) for b in leaders[x + 1:]]
-        agreement = 1.0      # of the most divergent pair: one dissenting voice is enough
+        together = 1.0       # agreement of the most divergent pair: one dissenting voice is enough
         national = 1.0       # of the leader most at odds with the issuing body
         voices = n_leaders
         if ta.kind[t] == C.NATIONAL:
@@ -319,28 +392,28 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
             # receive conflicting expectations and demands (McKee et al.)
             voices += 1
             for l in leaders:
-                national = min(national, 0.5 * (1.0 + st.cos_aim[l] * ta.cos_aim[t]
-                                                + st.sin_aim[l] * ta.sin_aim[t]))
+                national = min(national, agreement(st.cos_aim[l], st.sin_aim[l], ta.cos_aim[t],
+                                                   ta.sin_aim[t]))
         tie_sum = 0.0
         for a, b in pairs:
-            agreement = min(agreement,
-                            0.5 * (1.0 + st.cos_aim[a] * st.cos_aim[b] + st.sin_aim[a] * st.sin_aim[b]))
-            if tied(k, a, b):
+            together = min(together, agreement(st.cos_aim[a], st.sin_aim[a], st.cos_aim[b],
+                                               st.sin_aim[b]))
+            if ta.partner[t] in (a, b) or tied(k, a, b):
                 tie_sum += st.embeddedness[a] * st.embeddedness[b]
         tie_share = tie_sum / len(pairs) if pairs else 0.0
-        closure = max(C.NEGOTIATION_CEILING * ta.negotiated[t], C.TIE_ALIGNMENT * tie_share)
+        closure = max(kc.NEGOTIATION_CEILING * ta.negotiated[t], kc.TIE_ALIGNMENT * tie_share)
         # local negotiation and ties close divergence among the local leaders, not the gap to a
         # national body's demand, which is set nationally
-        cohesion = min(agreement + (1.0 - agreement) * closure, national)
+        cohesion = min(together + (1.0 - together) * closure, national)
         if norm > 0.0:
             dir_cos, dir_sin = sum_cos / norm, sum_sin / norm
         else:
             dir_cos, dir_sin = ta.cos_aim[t], ta.sin_aim[t]
-        fit = 0.5 * (1.0 + dir_cos * ta.cos_aim[t] + dir_sin * ta.sin_aim[t])
-        alignment = cohesion * (0.5 + 0.5 * fit)
-        conflict = voices >= 2 and cohesion < C.CONFLICT_THRESHOLD
+        fit = agreement(dir_cos, dir_sin, ta.cos_aim[t], ta.sin_aim[t])
+        alignment = cohesion * (1.0 - kc.FIT_WEIGHT + kc.FIT_WEIGHT * fit)
+        conflict = voices >= 2 and cohesion < kc.CONFLICT_THRESHOLD
     if brokered:
-        ta.negotiated[t] += C.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
+        ta.negotiated[t] += kc.NEGOTIATION_RATE * (1.0 - ta.negotiated[t])
     ta.alignment[t] = alignment
     ta.conflict[t] = conflict
     ta.dir_cos[t] = dir_cos
@@ -353,11 +426,12 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
 def effort_on(k: KernelInputs, h: int, t: int) -> float:
     """Total effort on task t this week, and what each contributor experiences.
 
-    Person i gives ``budget_i * share_i,t * (0.5 + 0.5 * agreement)``, where the share is the task's
-    influence on i against the pull of routine work and all other tasks (``influence / (ROUTINE_PULL +
-    demand_i)``) and agreement is how far i's own aim agrees with the task's direction.
+    Person i gives ``budget_i * share_i,t * ((1 - AGREEMENT_EFFORT) + AGREEMENT_EFFORT *
+    agreement)``, where the share is the task's influence on i against the pull of routine work and
+    all other tasks (``influence / (ROUTINE_PULL + demand_i)``) and agreement is how far i's own aim
+    agrees with the task's direction.
     """
-    st, ta, out = k.staff, k.tasks, k.out
+    st, ta, out, kc = k.staff, k.tasks, k.out, k.constants
     if number_of_leaders(k, t) == 0:
         return undirected_effort_on(k, h, t)
     dir_cos, dir_sin = ta.dir_cos[t], ta.dir_sin[t]
@@ -371,9 +445,9 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
                 authority_reach, credibility_reach = 1.0, 1.0
             else:
                 authority_reach, credibility_reach = unit_authority, unit_credibility
-            share = 0.5 * (authority_reach + credibility_reach) / (C.ROUTINE_PULL + out.demand[i])
-            agreement = 0.5 * (1.0 + st.cos_aim[i] * dir_cos + st.sin_aim[i] * dir_sin)
-            effort = st.budget[i] * share * (0.5 + 0.5 * agreement)
+            share = influence(k, authority_reach, credibility_reach) / (kc.ROUTINE_PULL + out.demand[i])
+            agrees = agreement(st.cos_aim[i], st.sin_aim[i], dir_cos, dir_sin)
+            effort = st.budget[i] * share * (1.0 - kc.AGREEMENT_EFFORT + kc.AGREEMENT_EFFORT * agrees)
             total += effort
             out.share[i] += share
             out.seen_progress[i] += share * ta.last_dp[t]
@@ -383,8 +457,8 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
             out.pull_sin[i] += effort * dir_sin
             out.effort_given[i] += effort
     for l in leaders_of(k, t):
-        out.pull_cos[l] += C.LEADER_PULL * ta.cos_aim[t]
-        out.pull_sin[l] += C.LEADER_PULL * ta.sin_aim[t]
+        out.pull_cos[l] += kc.LEADER_PULL * ta.cos_aim[t]
+        out.pull_sin[l] += kc.LEADER_PULL * ta.sin_aim[t]
     return total
 
 
@@ -395,15 +469,16 @@ def undirected_effort_on(k: KernelInputs, h: int, t: int) -> float:
     (``VACUUM_PULL`` in place of a leader's influence), and the effort staff give it goes nowhere,
     because without direction there is nothing to align it with (Drath et al. 2008; McKee et al.
     2013: when everyone is responsible "nobody" takes charge, and effort is dissipated). Each person
-    gives ``budget_i * share_i,t * 0.5``, the effort of someone who neither agrees nor disagrees.
+    gives ``budget_i * share_i,t * (1 - AGREEMENT_EFFORT)``: the part of effort that does not depend
+    on agreeing with a direction, since there is none.
     """
-    st, out = k.staff, k.out
+    st, out, kc = k.staff, k.out, k.constants
     total = 0.0
     for unit in units_crossed(k, h, t):
         out.record[h, REC["interactions"]] += len(staff_of(k, unit))
         for i in staff_of(k, unit):
-            share = C.VACUUM_PULL / (C.ROUTINE_PULL + out.demand[i])
-            effort = st.budget[i] * share * 0.5
+            share = kc.VACUUM_PULL / (kc.ROUTINE_PULL + out.demand[i])
+            effort = st.budget[i] * share * (1.0 - kc.AGREEMENT_EFFORT)
             total += effort
             out.share[i] += share
             out.effort_given[i] += effort
@@ -416,8 +491,11 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     """Progress, consolidation, and whether the task completes, fails or is abandoned.
 
     Progress = effort * alignment * backing * quality / (required effort * complexity overhead).
-    Backing is the management-support gate: ``SUPPORT_FLOOR + (1 - SUPPORT_FLOOR) * support * (1 -
-    CLOUT_WEIGHT + CLOUT_WEIGHT * (clout + (1 - clout) * support ** 3))``, where clout is the
+    Backing is the management-support gate: ``resources * (1 - CLOUT_WEIGHT + CLOUT_WEIGHT * (clout
+    + (1 - clout) * support ** SUPPORT_BACKING_EXPONENT))``, where resources = ``RESOURCE_FLOOR +
+    (1 - RESOURCE_FLOOR) * support``: leaders "required infrastructural administrative support
+    and/or positional power to command influence" (McKee et al.), so with no support QI runs on
+    ``RESOURCE_FLOOR`` of the resources and only a leader with clout commands it, where clout is the
     highest, among the leaders and the brokering coordinator, formal authority times the share of the
     task's units within their formal reach, relative to a unit manager's authority (capped at 1): a
     ward manager has clout over their ward, not over a change that crosses four wards, and a quality
@@ -425,7 +503,7 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     tasks they broker (Carstensen
     et al.: coordinators are "pivotal" in connecting distributed teams to management). So support reaches a task in
     full through a leader with clout over it, and through emergent leaders only as far as management
-    backs them, which itself takes substantial support (hence support cubed): support is a
+    backs them, which itself takes substantial support (hence a power of support): support is a
     precondition for distributed leadership (Carstensen et al.), and distributed leaders "needed to
     be backed up, underwritten and occasionally enforced by old forms of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
     leaders) (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"). Each unit crossed
@@ -437,25 +515,25 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     (or hybrid) among the leaders and a brokering coordinator (Carstensen et al.). A completed task's
     gain is held in proportion to its consolidation; the rest is fragile and decays.
     """
-    st, ta, ho, cfg, rec = k.staff, k.tasks, k.hospitals, k.config, k.out.record
+    st, ta, ho, cfg, rec, kc = k.staff, k.tasks, k.hospitals, k.config, k.out.record, k.constants
     leaders = leaders_of(k, t)
     brokered = ta.broker[t] >= 0
     effort = ta.effort[t]
     if leaders:
         expertise = max(st.expertise[l] for l in leaders)
         reaches = [st.authority[l] * units_in_reach(k, h, t, l) / ta.width[t] for l in leaders]
-        line_cut = C.LINE_OVERHEAD_CUT * min(1.0, max(reaches) / C.AUTHORITY_UNIT_MANAGER)
-        cut = max(line_cut, C.BROKER_OVERHEAD_CUT) if brokered else line_cut
-        overhead = 1.0 + C.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
+        line_cut = kc.LINE_OVERHEAD_CUT * min(1.0, max(reaches) / kc.AUTHORITY_UNIT_MANAGER)
+        cut = max(line_cut, kc.BROKER_OVERHEAD_CUT) if brokered else line_cut
+        overhead = 1.0 + kc.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
         if brokered:   # a brokering coordinator lends part of their post's QI mandate
             b = int(ta.broker[t])
-            reaches.append(C.BROKER_MANDATE * st.authority[b] * units_in_reach(k, h, t, b) / ta.width[t])
-        clout = min(1.0, max(reaches) / C.AUTHORITY_UNIT_MANAGER)
+            reaches.append(kc.BROKER_MANDATE * st.authority[b] * units_in_reach(k, h, t, b) / ta.width[t])
+        clout = min(1.0, max(reaches) / kc.AUTHORITY_UNIT_MANAGER)
         support = ho.support[h]
-        backed = clout + (1.0 - clout) * support * support * support
-        backing = C.SUPPORT_FLOOR + (1.0 - C.SUPPORT_FLOOR) * support * (
-            1.0 - C.CLOUT_WEIGHT + C.CLOUT_WEIGHT * backed)
-        quality = 1.0 - C.EXPERTISE_WEIGHT + C.EXPERTISE_WEIGHT * expertise
+        backed = clout + (1.0 - clout) * support ** kc.SUPPORT_BACKING_EXPONENT
+        resources = kc.RESOURCE_FLOOR + (1.0 - kc.RESOURCE_FLOOR) * support
+        backing = resources * (1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * backed)
+        quality = 1.0 - kc.EXPERTISE_WEIGHT + kc.EXPERTISE_WEIGHT * expertise
         dp = effort * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
         ta.progress[t] += dp
         ta.last_dp[t] = dp
@@ -473,7 +551,8 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
             rec[h, REC["leader_expertise"]] += st.expertise[l]
             formal = formal or st.category[l] in (C.LEAD_MANAGER, C.LEAD_HYBRID)
         if not ta.changed[t]:
-            weight = 0.4 + (0.3 if formal else 0.0) + (0.3 if brokered else 0.0)
+            weight = (kc.CONSOLIDATION_BASE + (kc.CONSOLIDATION_FORMAL if formal else 0.0)
+                      + (kc.CONSOLIDATION_BROKER if brokered else 0.0))
             ta.consolidation[t] += ho.consolidation_rate[h] * weight * (1.0 - ta.consolidation[t])
     else:
         ta.last_dp[t] = 0.0
@@ -511,7 +590,25 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     if fate is not None:
         ta.status[t] = fate
         ta.ended[t] = tick
+        if fate != C.COMPLETED:
+            learn_or_blame(k, h, t, leaders)
         for l in leaders:
             st.lead_count[l] -= 1
         if brokered:
             st.broker_load[ta.broker[t]] -= 1
+
+
+def learn_or_blame(k: KernelInputs, h: int, t: int, leaders: list[int]) -> None:
+    """A task that failed or was abandoned: the system learns, or its leaders are blamed.
+
+    In a collective culture (West et al. 2014: "treating complaints and errors as opportunities for
+    system learning rather than as prompts for blame") each unit the task crossed gains capability,
+    ``LEARNING_RATE * culture * (1 - capability)``, so its later tasks need less effort (see
+    :mod:`sim.arrival`); otherwise the task's leaders lose ``BLAME_SHOCK * (1 - culture)`` of their
+    motivation. A task that failed with nobody in charge has nobody to blame.
+    """
+    kc, culture = k.constants, k.hospitals.culture[h]
+    for unit in units_crossed(k, h, t):
+        k.units.capability[unit] += kc.LEARNING_RATE * culture * (1.0 - k.units.capability[unit])
+    for l in leaders:
+        k.staff.motivation[l] *= 1.0 - kc.BLAME_SHOCK * (1.0 - culture)

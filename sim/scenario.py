@@ -9,7 +9,9 @@ defaults), plus:
 * ``[[hospitals]]`` tables, each with ``hospital = <0-based index>`` and per-hospital parameters
   (e.g. ``management_support``, ``coordinators_per_hospital``, ``staff_per_hospital``);
 * ``name`` and ``description`` (strings, optional; not inherited through ``extends``: a scenario's
-  name defaults to its file name without ``.toml``).
+  name defaults to its file name without ``.toml``);
+* a ``[constants]`` table changing behavioural constants of :mod:`sim.constants` within their
+  declared ranges (merged key by key along an ``extends`` chain).
 
 Example::
 
@@ -42,12 +44,13 @@ from typing import Any
 import numpy as np
 
 from .tomlfile import read_toml
-from .parameters import PER_HOSPITAL, SPECS, ParameterError, Parameters
+from .constants import SPECS as CONSTANT_SPECS
+from .parameters import PER_HOSPITAL, SPECS, ParameterError, Parameters, check_constants
 
 META_KEYS = ("extends", "replications", "name", "description")
 NOT_INHERITED = ("name", "description")
 MAX_REPLICATIONS = 10_000
-ALLOWED_KEYS = (*SPECS, *META_KEYS, "hospitals")
+ALLOWED_KEYS = (*SPECS, *META_KEYS, "hospitals", "constants")
 
 
 class ScenarioError(ValueError):
@@ -78,7 +81,7 @@ class Scenario:
         reps = changes.pop("replications", self.replications)
         check_replications(reps, f"{where} (changed)")
         for key in changes:
-            if key not in SPECS:
+            if key not in SPECS and key not in CONSTANT_SPECS and key != "constants":
                 raise ScenarioError(f"{where} (changed): '{key}': unknown parameter{_hint(key)}; "
                                     f"allowed: {', '.join(SPECS)}")
         try:
@@ -116,6 +119,12 @@ def _check_file(path: Path, raw: dict[str, Any]) -> list[dict[str, Any]]:
     """Check one file's own keys, types and ranges; return its ``[[hospitals]]`` tables."""
     for key, value in raw.items():
         if key == "hospitals" or key == "extends":
+            continue
+        if key == "constants":
+            try:
+                check_constants(value, str(path))
+            except ParameterError as err:
+                raise ScenarioError(str(err)) from None
             continue
         if key in META_KEYS:
             if key == "replications":
@@ -190,6 +199,8 @@ def _merged(path: Path, chain: tuple[Path, ...]) -> _Merged:
         base = _Merged({}, {}, {}, ())
     values = {k: v for k, v in base.values.items() if k not in NOT_INHERITED}
     own = {k: v for k, v in raw.items() if k not in ("extends", "hospitals")}
+    if "constants" in own:
+        own["constants"] = {**values.get("constants", {}), **own["constants"]}
     values.update(own)
     hospitals = {i: {k: v for k, v in h.items() if k not in own} for i, h in base.hospitals.items()}
     origin = dict(base.origin)
@@ -269,8 +280,12 @@ def scenario_to_toml(scenario: Scenario) -> str:
     lines.append(f"replications = {scenario.replications}")
     values = scenario.params.to_dict()
     hospitals = values.pop("hospitals")
+    constants = values.pop("constants")
     for key, value in values.items():
         lines.append(f"{key} = {_toml_value(value)}")
+    if constants:
+        lines += ["", "[constants]"]
+        lines += [f"{key} = {_toml_value(value)}" for key, value in constants.items()]
     for h in hospitals:
         lines.append("")
         lines.append("[[hospitals]]")

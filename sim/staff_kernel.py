@@ -6,64 +6,46 @@ the direction of each person's aim, before the interaction kernel) and of
 documented once, in those plain-Python functions; these loops follow them statement by statement,
 with the same order of floating-point operations and the same ``math`` functions, and
 ``tests/test_kernel_equivalence.py`` holds the two to identical results. Behavioural constants are
-passed at run time (:func:`person_constants`), never compiled in.
+passed at run time (the run's :class:`sim.constants.Constants`), never compiled in.
 """
 
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 
 import numba
 
-from . import commitment
-from . import constants as C
-
 jit = numba.njit(cache=True, nogil=True)
-
-KPerson = namedtuple("KPerson", [
-    "GRANT_EXPERTISE", "GRANT_CREDIBILITY", "GRANT_RELATIONS", "PROGRESS_SIGNAL", "MOTIVATION_RATE",
-    "AIM_DRIFT", "AIM_ANCHOR", "BASE", "W_SUPPORT", "W_PROGRESS", "W_SUPPORTIVE", "W_CONFLICT",
-    "W_OVERLOAD", "EXCESS_DEMAND",
-])
-_FROM_COMMITMENT = ("BASE", "W_SUPPORT", "W_PROGRESS", "W_SUPPORTIVE", "W_CONFLICT", "W_OVERLOAD",
-                    "EXCESS_DEMAND")
-
-
-def person_constants() -> KPerson:
-    """The current values of the constants these loops use (from :mod:`sim.constants` and
-    :mod:`sim.commitment`)."""
-    return KPerson(*(float(getattr(commitment if name in _FROM_COMMITMENT else C, name))
-                     for name in KPerson._fields))
 
 
 @jit
 def _person_inputs(tenure, credibility, expertise, relations, capacity, motivation, broker_load, aim,
-                   hospital, load, span, table, kp, emb, cred, standing, budget, cos_aim, sin_aim):
+                   hospital, load, span, table, kc, emb, cred, standing, budget, cos_aim, sin_aim):
     last = table.shape[0] - 1
+    grant_credibility = 1.0 - kc.GRANT_EXPERTISE - kc.GRANT_RELATIONS
     for i in range(tenure.shape[0]):
         e = table[min(tenure[i], last)]
-        c = credibility[i] * (0.4 + 0.6 * e)
+        c = credibility[i] * (kc.NEWCOMER_CREDIBILITY + (1.0 - kc.NEWCOMER_CREDIBILITY) * e)
         emb[i] = e
         cred[i] = c
-        standing[i] = (kp.GRANT_EXPERTISE * expertise[i] + kp.GRANT_CREDIBILITY * c
-                       + kp.GRANT_RELATIONS * relations[i] * e)
+        standing[i] = (kc.GRANT_EXPERTISE * expertise[i] + grant_credibility * c
+                       + kc.GRANT_RELATIONS * relations[i] * e)
         brokering = broker_load[i] / span
         budget[i] = capacity[i] * (1.0 - load[hospital[i]]) * motivation[i] * (1.0 - brokering)
         cos_aim[i] = math.cos(aim[i])
         sin_aim[i] = math.sin(aim[i])
 
 
-def person_inputs(staff, load, span, table, out) -> None:
+def person_inputs(staff, load, span, table, kc, out) -> None:
     """numba twin of :func:`sim.kernel_data.person_inputs` (same arguments)."""
     _person_inputs(staff.tenure, staff.credibility, staff.expertise, staff.relations, staff.capacity,
                    staff.motivation, staff.broker_load, staff.aim, staff.hospital, load, span, table,
-                   person_constants(), *out)
+                   kc, *out)
 
 
 @jit
 def _end_of_week(motivation, aim, hospital, support, load, seen_progress, seen_conflict, supportive,
-                 share, demand, pull_cos, pull_sin, anchor_cos, anchor_sin, cos_aim, sin_aim, kp):
+                 share, demand, pull_cos, pull_sin, anchor_cos, anchor_sin, cos_aim, sin_aim, kc):
     two_pi = 2.0 * math.pi
     for i in range(motivation.shape[0]):
         h = hospital[i]
@@ -74,12 +56,12 @@ def _end_of_week(motivation, aim, hospital, support, load, seen_progress, seen_c
         else:
             conflict_share = 0.0
             supportive_mean = 0.0
-        progress = min(1.0, seen_progress[i] * kp.PROGRESS_SIGNAL)
-        overload = load[h] + kp.EXCESS_DEMAND * max(0.0, demand[i] - 1.0)
-        target = (kp.BASE + kp.W_SUPPORT * support[h] + kp.W_PROGRESS * progress
-                  + kp.W_SUPPORTIVE * supportive_mean - kp.W_CONFLICT * conflict_share
-                  - kp.W_OVERLOAD * overload)
-        m = motivation[i] + kp.MOTIVATION_RATE * (target - motivation[i])
+        progress = min(1.0, seen_progress[i] * kc.PROGRESS_SIGNAL)
+        overload = load[h] + kc.EXCESS_DEMAND * max(0.0, demand[i] - 1.0)
+        target = (kc.MOTIVATION_BASE + kc.MOTIVATION_SUPPORT * support[h]
+                  + kc.MOTIVATION_PROGRESS * progress + kc.MOTIVATION_SUPPORTIVE * supportive_mean
+                  - kc.MOTIVATION_CONFLICT * conflict_share - kc.MOTIVATION_OVERLOAD * overload)
+        m = motivation[i] + kc.MOTIVATION_RATE * (target - motivation[i])
         motivation[i] = min(1.0, max(0.0, m))
         # drift of aims (sim.commitment.drifted_aim)
         c = cos_aim[i]
@@ -87,7 +69,7 @@ def _end_of_week(motivation, aim, hospital, support, load, seen_progress, seen_c
         norm = math.sqrt(pull_cos[i] * pull_cos[i] + pull_sin[i] * pull_sin[i])
         towards = (pull_sin[i] * c - pull_cos[i] * s) / (norm if norm > 0.0 else 1.0)
         back = anchor_sin[i] * c - anchor_cos[i] * s
-        a = aim[i] + kp.AIM_DRIFT * towards + kp.AIM_ANCHOR * back
+        a = aim[i] + kc.AIM_DRIFT * towards + kc.AIM_ANCHOR * back
         while a >= math.pi:
             a -= two_pi
         while a < -math.pi:
@@ -95,10 +77,9 @@ def _end_of_week(motivation, aim, hospital, support, load, seen_progress, seen_c
         aim[i] = a
 
 
-def end_of_week(staff, hospitals, out, anchor_cos, anchor_sin, cos_aim, sin_aim) -> None:
+def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_aim) -> None:
     """numba twin of :func:`sim.commitment.end_of_week` (same arguments)."""
     _end_of_week(staff.motivation, staff.aim, staff.hospital, hospitals.management_support,
                  hospitals.reporting_load, out.seen_progress, out.seen_conflict, out.supportive,
                  out.share, out.demand, out.pull_cos, out.pull_sin, anchor_cos, anchor_sin, cos_aim,
-                 sin_aim,
-                 person_constants())
+                 sin_aim, kc)

@@ -8,11 +8,13 @@ integer id. The numba kernel reads and writes these arrays directly; Mesa agents
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
 
 from . import constants as C
+from .constants import DEFAULTS, EMBEDDEDNESS_TABLE_SPANS, Constants
 
 
 @dataclass
@@ -45,34 +47,42 @@ class StaffArrays:
     def n(self) -> int:
         return int(self.hospital.shape[0])
 
-    def embeddedness(self) -> np.ndarray:
-        """How embedded each person is: 0.2 for a newcomer, rising to 1 with tenure (weeks)."""
-        return embeddedness(self.tenure)
+    def embeddedness(self, kc: Constants = DEFAULTS) -> np.ndarray:
+        """How embedded each person is: ``NEWCOMER_EMBEDDEDNESS`` for a newcomer, rising to 1
+        with tenure (weeks)."""
+        return embeddedness(self.tenure, kc)
 
-    def effective_credibility(self) -> np.ndarray:
+    def effective_credibility(self, kc: Constants = DEFAULTS) -> np.ndarray:
         """Credibility others grant: base credibility scaled by embeddedness (newcomers less)."""
-        return self.credibility * (0.4 + 0.6 * self.embeddedness())
+        return self.credibility * effective_share(self.embeddedness(kc), kc)
 
 
-def embeddedness(tenure: np.ndarray) -> np.ndarray:
-    """0.2 + 0.8 * (1 - exp(-tenure / EMBED_WEEKS)): newcomers have few working ties.
+def effective_share(emb, kc: Constants):
+    """Share of their credibility others grant someone of embeddedness ``emb``:
+    ``NEWCOMER_CREDIBILITY + (1 - NEWCOMER_CREDIBILITY) * emb``."""
+    return kc.NEWCOMER_CREDIBILITY + (1.0 - kc.NEWCOMER_CREDIBILITY) * emb
+
+
+def embeddedness(tenure: np.ndarray, kc: Constants = DEFAULTS) -> np.ndarray:
+    """e0 + (1 - e0) * (1 - exp(-tenure / EMBED_WEEKS)), e0 = NEWCOMER_EMBEDDEDNESS: newcomers
+    have few working ties.
 
     Tenure is whole weeks, so the values come from a table of the same formula (exact: beyond the
     table's end the formula is 1.0 in double precision).
     """
-    table = embeddedness_table()
+    table = embeddedness_table(kc)
     return table[np.minimum(np.asarray(tenure), table.shape[0] - 1)]
 
 
-def embeddedness_table() -> np.ndarray:
+def embeddedness_table(kc: Constants = DEFAULTS) -> np.ndarray:
     """Embeddedness by whole weeks of tenure, up to the tenure from which it is exactly 1."""
-    return _embeddedness_table(C.EMBED_WEEKS)
+    return _embeddedness_table(kc.EMBED_WEEKS, kc.NEWCOMER_EMBEDDEDNESS)
 
 
-@functools.lru_cache(maxsize=4)
-def _embeddedness_table(embed_weeks: float) -> np.ndarray:
-    weeks = np.arange(0, 64 * int(embed_weeks) + 1, dtype=np.float64)
-    table = 0.2 + 0.8 * (1.0 - np.exp(-weeks / embed_weeks))
+@functools.lru_cache(maxsize=16)   # structural: tables kept
+def _embeddedness_table(embed_weeks: float, newcomer: float) -> np.ndarray:
+    weeks = np.arange(0, EMBEDDEDNESS_TABLE_SPANS * int(math.ceil(embed_weeks)) + 1, dtype=np.float64)
+    table = newcomer + (1.0 - newcomer) * (1.0 - np.exp(-weeks / embed_weeks))
     assert table[-1] == 1.0, "table too short for an exact lookup"
     table.flags.writeable = False
     return table
@@ -88,6 +98,7 @@ class UnitArrays:
     manager: np.ndarray       # int32 staff id of the unit manager
     division_manager: np.ndarray  # int32 staff id of the middle manager over the unit (-1 none)
     aim: np.ndarray           # float64 radians, the unit's culture (anchor of its staff's aims)
+    capability: np.ndarray    # float64 [0,1), QI capability learned from errors (dynamic)
 
 
 @dataclass
@@ -106,8 +117,11 @@ class HospitalArrays:
     leadership_mix: np.ndarray
     management_support: np.ndarray
     consolidation_rate: np.ndarray
+    coalition_rate: np.ndarray
+    collective_culture: np.ndarray
     aim: np.ndarray           # float64 radians
     reporting_load: np.ndarray  # float64 share of QI capacity taken by reporting (dynamic)
+    issued: np.ndarray        # int32 [hospitals, REPORTING_WEEKS] initiatives issued, by week (ring)
     gain_held: np.ndarray     # float64, consolidated improvement still in place (dynamic)
     gain_fragile: np.ndarray  # float64, unconsolidated improvement still in place (dynamic)
 
@@ -123,6 +137,7 @@ class TaskArrays:
     unit_lo: np.ndarray       # int32 first unit crossed (hospital-relative)
     width: np.ndarray         # int32 units crossed (complexity)
     owner: np.ndarray         # int32 staff id of the positional owner
+    steer: np.ndarray         # float64 (0,1] how strongly the issuer follows the task up (1 local)
     aim: np.ndarray           # float64 radians
     required: np.ndarray      # float64 effort needed (staff-weeks)
     value: np.ndarray         # float64 improvement gained on completion
@@ -135,6 +150,7 @@ class TaskArrays:
     consolidation: np.ndarray  # float64 [0,1]
     negotiated: np.ndarray    # float64 [0,1] agreement negotiated by a coordinator
     broker: np.ndarray        # int32 staff id of the brokering coordinator, -1 none
+    partner: np.ndarray       # int32 staff id of a coalition partner co-opted to lead, -1 none
     alignment: np.ndarray     # float64 [0,1] last week's alignment of direction
     conflict: np.ndarray      # bool, last week in conflict
     effort: np.ndarray        # float64 last week's effort
@@ -160,6 +176,7 @@ def empty_tasks(task_hospital: np.ndarray) -> TaskArrays:
         unit_lo=np.zeros(n, np.int32),
         width=np.ones(n, np.int32),
         owner=np.full(n, -1, np.int32),
+        steer=np.ones(n),
         aim=np.zeros(n),
         required=np.ones(n),
         value=np.zeros(n),
@@ -172,6 +189,7 @@ def empty_tasks(task_hospital: np.ndarray) -> TaskArrays:
         consolidation=np.zeros(n),
         negotiated=np.zeros(n),
         broker=np.full(n, -1, np.int32),
+        partner=np.full(n, -1, np.int32),
         alignment=np.zeros(n),
         conflict=np.zeros(n, np.bool_),
         effort=np.zeros(n),

@@ -17,27 +17,28 @@ from __future__ import annotations
 import numpy as np
 
 from . import constants as C
+from .constants import WEEKS_PER_YEAR, Constants
 from .organisation import draw_newcomer_traits
 from .state import Organisation
 
 
 def weekly_leaving_probability(turnover_rate: float) -> float:
     """Weekly hazard that gives ``turnover_rate`` leavers per year."""
-    return 1.0 - (1.0 - turnover_rate) ** (1.0 / 52.0)
+    return 1.0 - (1.0 - turnover_rate) ** (1.0 / WEEKS_PER_YEAR)
 
 
-def turnover(org: Organisation, params, rng: np.random.Generator) -> np.ndarray:
+def turnover(org: Organisation, params, kc: Constants, rng: np.random.Generator) -> np.ndarray:
     """Draw this week's leavers, replace them, and return their staff ids."""
     p = weekly_leaving_probability(params.turnover_rate)
     u_staff = rng.random(org.staff.n)
     u_role = rng.random(org.tasks.leaders.shape)
     leavers = np.flatnonzero(u_staff < p)
-    replace_leavers(org, leavers, u_role, rng)
+    replace_leavers(org, leavers, u_role, rng, kc)
     return leavers
 
 
 def replace_leavers(org: Organisation, leavers: np.ndarray, u_role: np.ndarray,
-                    rng: np.random.Generator) -> None:
+                    rng: np.random.Generator, kc: Constants) -> None:
     """Refill the posts of ``leavers`` with newcomers and settle the roles they held.
 
     A leader slot held by a leaver stays with the post (the successor) when ``u_role`` for that slot
@@ -56,7 +57,7 @@ def replace_leavers(org: Organisation, leavers: np.ndarray, u_role: np.ndarray,
     brokered = (tasks.status == C.ACTIVE) & (tasks.broker >= 0)
     gone = brokered & left[np.where(tasks.broker >= 0, tasks.broker, 0)]
     tasks.broker[gone] = -1
-    draw_newcomer_traits(rng, staff, leavers, org.units.aim, org.hospitals.aim)
+    draw_newcomer_traits(rng, staff, leavers, org.units.aim, org.hospitals.aim, kc)
 
 
 def recount_roles(org: Organisation) -> None:

@@ -12,8 +12,11 @@ QUIET = dict(n_hospitals=1, staff_per_hospital=30, unit_size=10, local_task_rate
 
 
 def quiet_model(backend: str = "numba", **changes) -> LeadershipModel:
-    """One small hospital where nothing arrives and nobody leaves unless a test says so."""
-    return LeadershipModel(Parameters(**{**QUIET, **changes}), backend=backend, agents=False)
+    """One small hospital where nothing arrives and nobody leaves unless a test says so.
+
+    ``changes`` may name behavioural constants too (e.g. ``BROKER_OVERHEAD_CUT=0.0``)."""
+    return LeadershipModel(Parameters().replace(**{**QUIET, **changes}), backend=backend,
+                           agents=False)
 
 
 def add_task(model: LeadershipModel, *, hospital: int = 0, unit_lo: int = 0, width: int = 1,

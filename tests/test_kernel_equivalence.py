@@ -9,9 +9,10 @@ from sim.state import Organisation
 
 STATE_ARRAYS = {
     "staff": ("motivation", "aim", "leader_weeks", "lead_count", "broker_load", "tenure"),
-    "tasks": ("status", "leaders", "progress", "consolidation", "negotiated", "broker", "alignment",
-              "conflict", "vacuum_run", "conflict_run", "ended"),
-    "hospitals": ("gain_held", "gain_fragile", "reporting_load"),
+    "tasks": ("status", "leaders", "progress", "consolidation", "negotiated", "broker", "partner",
+              "alignment", "conflict", "vacuum_run", "conflict_run", "ended", "required", "steer"),
+    "hospitals": ("gain_held", "gain_fragile", "reporting_load", "issued"),
+    "units": ("capability",),
 }
 
 
@@ -35,28 +36,32 @@ def test_identical_over_many_weeks_with_every_mechanism_active():
     params = Parameters(n_hospitals=3, staff_per_hospital=80, unit_size=16, leadership_mix=0.6,
                         local_task_rate=20, n_national_bodies=3, national_coherence=0.2,
                         initiative_rate=3, turnover_rate=0.3, coordinators_per_hospital=2,
-                        hospitals=(), seed=42)
+                        coalition_rate=0.3, collective_culture=0.5, hospitals=(), seed=42)
     a, b = run_both(params, 150)
     assert np.array_equal(a.record_array(), b.record_array())
     assert_same_state(a.org, b.org)
     ts = a.timeseries()
     # the comparison covered every kind of event
-    for column in ("completed", "failed_vacuum", "claims_granted", "assigned", "negotiated",
-                   "conflict_tasks"):
+    for column in ("completed", "failed_vacuum", "failed_conflict", "abandoned", "claims_granted",
+                   "assigned", "negotiated", "coalitions", "conflict_tasks"):
         assert ts[column].sum() > 0, column
+    assert a.org.units.capability.max() > 0       # units learned from failures
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mix=st.floats(0, 1), support=st.floats(0, 1), coherence=st.floats(0, 1),
        turnover=st.floats(0, 0.6), coordinators=st.integers(0, 3), diffusion=st.floats(0, 2),
-       threshold=st.floats(0.05, 0.95), complexity=st.floats(0, 1), seed=st.integers(0, 2**32))
+       threshold=st.floats(0.05, 0.95), complexity=st.floats(0, 1), coalition=st.floats(0, 1),
+       culture=st.floats(0, 1), seed=st.integers(0, 2**32))
 def test_identical_for_random_parameter_draws(mix, support, coherence, turnover, coordinators,
-                                              diffusion, threshold, complexity, seed):
+                                              diffusion, threshold, complexity, coalition, culture,
+                                              seed):
     params = Parameters(n_hospitals=2, staff_per_hospital=50, unit_size=10, leadership_mix=mix,
                         management_support=support, national_coherence=coherence,
                         turnover_rate=turnover, coordinators_per_hospital=coordinators,
                         diffusion_of_responsibility=diffusion, grant_threshold=threshold,
-                        task_complexity=complexity, local_task_rate=15, seed=seed)
+                        task_complexity=complexity, coalition_rate=coalition,
+                        collective_culture=culture, local_task_rate=15, seed=seed)
     a, b = run_both(params, 40)
     assert np.array_equal(a.record_array(), b.record_array())
     assert_same_state(a.org, b.org)
@@ -73,16 +78,32 @@ def test_identical_with_per_hospital_overrides():
     assert_same_state(a.org, b.org)
 
 
-def test_behavioural_constants_reach_the_compiled_kernel_at_run_time(monkeypatch):
-    """Editing a constant changes the numba kernel at once (no stale on-disk cache), identically to
+def test_behavioural_constants_reach_the_compiled_kernel_at_run_time():
+    """A run's constants change the numba kernel at once (no stale on-disk cache), identically to
     the reference."""
-    from sim import constants as C
-
     params = Parameters(n_hospitals=1, staff_per_hospital=60, unit_size=15, local_task_rate=25,
                         n_national_bodies=4, national_coherence=0.0, initiative_rate=4, seed=3)
     default, _ = run_both(params, 30)
-    monkeypatch.setattr(C, "CONFLICT_THRESHOLD", 0.99)
-    monkeypatch.setattr(C, "CLAIM_RATE", 0.05)
-    a, b = run_both(params, 30)
+    a, b = run_both(params.replace(CONFLICT_THRESHOLD=0.74, CLAIM_RATE=0.3), 30)
     assert np.array_equal(a.record_array(), b.record_array())
     assert not np.array_equal(a.record_array(), default.record_array())
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32))
+def test_identical_for_random_draws_of_every_behavioural_constant(seed):
+    """Every constant drawn at random within its declared range: the backends still agree."""
+    from sim.constants import CONSTANT_SPECS
+
+    rng = np.random.default_rng(seed)
+    constants = {}
+    for spec in CONSTANT_SPECS:
+        if spec.varies:
+            value = rng.uniform(spec.low, spec.high)
+            constants[spec.name] = float(round(value)) if spec.integer else value
+    params = Parameters(n_hospitals=2, staff_per_hospital=50, unit_size=10, local_task_rate=15,
+                        n_national_bodies=2, national_coherence=0.3, turnover_rate=0.3,
+                        coordinators_per_hospital=2, seed=seed, constants=constants)
+    a, b = run_both(params, 40)
+    assert np.array_equal(a.record_array(), b.record_array())
+    assert_same_state(a.org, b.org)

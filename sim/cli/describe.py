@@ -1,4 +1,5 @@
-"""``leadsim describe [SCENARIO]``: every parameter with its value, unit, range and meaning."""
+"""``leadsim describe [SCENARIO] [--constants]``: every parameter (or behavioural constant) with its
+value, unit, range and meaning."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import textwrap
 from typing import Any
 
+from ..constants import constants_markdown, describe_constants
 from ..parameters import PARAMETER_SPECS, Parameters
 from ..scenario import Scenario, load_scenario, scenario_from_params
 from .run import print_json
@@ -16,11 +18,13 @@ examples:
   leadsim describe                               every parameter with its default
   leadsim describe scenarios/distributed_qic.toml  the values a scenario uses (* = set by it)
   leadsim describe scenarios/baseline.toml --json  the same as JSON
+  leadsim describe --constants                   every behavioural constant: value, range, rationale
 
 Scenario file keys (TOML): any parameter below at top level; replications; seed; name;
 description; extends = "other.toml" (start from another scenario, change a few knobs);
 [[hospitals]] tables with hospital = <0-based index> and per-hospital parameters
-(marked "per hospital" below). See docs/CLI.md.
+(marked "per hospital" below); a [constants] table changing behavioural constants within their
+declared ranges (leadsim describe --constants). See docs/CLI.md.
 """
 
 
@@ -35,6 +39,11 @@ def register(sub) -> None:
     p.add_argument("scenario", metavar="SCENARIO", nargs="?",
                    help="scenario file (TOML); without it, the defaults")
     p.add_argument("--json", action="store_true", help="print the description as JSON")
+    p.add_argument("--constants", action="store_true",
+                   help="list the behavioural constants (value, plausible range, unit, rationale) "
+                        "instead of the parameters")
+    p.add_argument("--markdown", action="store_true",
+                   help="with --constants: the Markdown table of docs/ODD.md section 10")
     p.set_defaults(func=describe_command)
 
 
@@ -55,11 +64,28 @@ def rows(scenario: Scenario, from_file: bool) -> list[dict[str, Any]]:
     return out
 
 
+def constant_rows(scenario: Scenario, from_file: bool) -> list[dict[str, Any]]:
+    """One mapping per behavioural constant: the run's value, the declared value, range, rationale."""
+    values = scenario.params.constant_values()
+    return [{**row, "value": getattr(values, row["name"]), "default": row["value"],
+             "set_by_scenario": from_file and row["name"] in scenario.params.constants}
+            for row in describe_constants()]
+
+
 def describe_command(args) -> int:
     if args.scenario:
         scenario, from_file = load_scenario(args.scenario), True
     else:
         scenario, from_file = scenario_from_params(Parameters(), name="defaults"), False
+    if args.constants:
+        table = constant_rows(scenario, from_file)
+        if args.json:
+            print_json({"scenario": scenario.name if from_file else None, "constants": table})
+        elif args.markdown:
+            print(constants_markdown())
+        else:
+            print("\n".join(constant_lines(table)))
+        return 0
     table = rows(scenario, from_file)
     if args.json:
         print_json({"scenario": scenario.name if from_file else None,
@@ -98,5 +124,24 @@ def text_lines(scenario: Scenario, from_file: bool, table: list[dict[str, Any]])
         for h, v in sorted(row["hospitals"].items()):
             lines.append(f"    hospital {h}: {_fmt(v)}")
         lines.extend(textwrap.wrap(row["description"], width, initial_indent="    ",
+                                   subsequent_indent="    "))
+    return lines
+
+
+def constant_lines(table: list[dict[str, Any]]) -> list[str]:
+    """The constants for the terminal, by group: name = value [low, high] unit, then the rationale."""
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 110))
+    lines = ["behavioural constants (change them in a scenario's [constants] table, within the "
+             "range; * = changed by the scenario)"]
+    group = None
+    for row in table:
+        if row["group"] != group:
+            group = row["group"]
+            lines += ["", f"[{group}]"]
+        mark = "*" if row["set_by_scenario"] else " "
+        default = "" if row["value"] == row["default"] else f"  (declared {_fmt(row['default'])})"
+        lines.append(f"{mark} {row['name']} = {_fmt(row['value'])}{default}  "
+                     f"[{_fmt(row['low'])}, {_fmt(row['high'])}] {row['unit']}")
+        lines.extend(textwrap.wrap(row["rationale"], width, initial_indent="    ",
                                    subsequent_indent="    "))
     return lines

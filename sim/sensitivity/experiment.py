@@ -11,6 +11,8 @@ Example (``experiments/sensitivity/morris_screening.toml``)::
     replications = 2           # seeds per sample point (averaged; >= 2 to measure seed noise)
     seed = 1                   # sampling and run seeds (default: the base scenario's seed)
     parameters = "all"         # or a list of names; "all" = every sensitivity=True parameter
+    constants = ["CLAIM_RATE"] # behavioural constants that vary too ("all": every one whose declared
+                               # range allows it; default: none)
     outcomes = ["improvement", "sustained_improvement"]   # default: every section-5 outcome
     levels = 4                 # method option (morris: levels; sobol: second_order; pawn: slides;
                                # rbd_fast: harmonics)
@@ -42,11 +44,11 @@ from ..sweep.cluster import ClusterConfigError, check_cluster_config
 from .convergence import CHANGE_TOL, CONF_TOL
 from .evaluators import DEFAULT_OUTCOMES, check_base
 from .methods import METHODS, OPTIONS, make_method
-from .problem import Problem, SensitivityError, sensitivity_parameters
+from .problem import Problem, SensitivityError, sensitivity_constants, sensitivity_parameters
 from .study import Study
 
 KEYS = ("name", "description", "budget", "scenario", "overrides", "method", "samples",
-        "replications", "seed", "parameters", "outcomes", "ranges", "conf_level", "resamples",
+        "replications", "seed", "parameters", "constants", "outcomes", "ranges", "conf_level", "resamples",
         "convergence", "change_tol", "conf_tol", "cluster", "common_random_numbers")
 OPTION_KEYS = tuple(sorted({k for opts in OPTIONS.values() for k in opts}))
 DEFAULT_REPLICATIONS = 2
@@ -99,6 +101,8 @@ def _float(raw, path, key, low, high, default):
 
 def _names(raw, path, key, allowed, default):
     value = raw.get(key, default)
+    if key == "parameters" and value == []:
+        return []
     if value == "all":
         return list(allowed)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -155,6 +159,8 @@ def load_experiment(path: str | Path, samples: int | None = None,
 
     # factors
     names = _names(raw, path, "parameters", sensitivity_parameters(), "all")
+    if "constants" in raw:
+        names += _names(raw, path, "constants", sensitivity_constants(), [])
     ranges = raw.get("ranges", {})
     if not isinstance(ranges, dict):
         raise _error(path, "ranges", "expected a table: name = [low, high]")

@@ -1,7 +1,8 @@
 """The SALib problem of a study, generated from the parameters' declared ranges.
 
 One source of truth for ranges: every factor's bounds come from :data:`sim.parameters.PARAMETER_SPECS`
-(``low``, ``high``, ``kind``). A study picks which parameters vary (the others keep the base
+(``low``, ``high``, ``kind``) or, for a behavioural constant named in upper case, from
+:data:`sim.constants.CONSTANT_SPECS`. A study picks which parameters vary (the others keep the base
 scenario's values) and may narrow a range; a range reaching outside the declared one is an error.
 
 Distributions are uniform over the bounds. Integer parameters are sampled as continuous values on
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..constants import CONSTANT_SPECS
+from ..constants import SPECS as CONSTANTS
 from ..parameters import PARAMETER_SPECS, SPECS
 
 
@@ -46,6 +49,42 @@ def sensitivity_parameters() -> tuple[str, ...]:
     return tuple(s.name for s in PARAMETER_SPECS if s.sensitivity)
 
 
+def sensitivity_constants() -> tuple[str, ...]:
+    """Names of the behavioural constants offered to sensitivity analysis (those whose declared
+    range allows other values; see :mod:`sim.constants`)."""
+    return tuple(s.name for s in CONSTANT_SPECS if s.varies)
+
+
+@dataclass(frozen=True)
+class _Declared:
+    """What a factor needs to know of a parameter or constant."""
+
+    low: float
+    high: float
+    unit: str
+    integer: bool
+
+
+def _declared(name: str, source: str | None, key: str) -> _Declared:
+    if name in CONSTANTS:
+        spec = CONSTANTS[name]
+        if not spec.varies:
+            raise SensitivityError(f"{_where(source, key)}: {name} is a scale anchor (its declared "
+                                   f"range is the single value {spec.value}); it cannot vary")
+        return _Declared(spec.low, spec.high, spec.unit, spec.integer)
+    if name not in SPECS:
+        allowed = ", ".join(sensitivity_parameters())
+        raise SensitivityError(f"{_where(source, key)}: unknown parameter {name!r}; allowed: {allowed}, "
+                               "or a behavioural constant (leadsim describe --constants)")
+    spec = SPECS[name]
+    if not spec.sensitivity:
+        allowed = ", ".join(sensitivity_parameters())
+        raise SensitivityError(
+            f"{_where(source, key)}: {name} is not offered to sensitivity analysis (it sets model "
+            f"size or the seed; set it in the base scenario); allowed: {allowed}")
+    return _Declared(spec.low, spec.high, spec.unit, spec.kind is int)
+
+
 def _where(source: str | None, key: str) -> str:
     return f"{source}: '{key}'" if source else f"'{key}'"
 
@@ -57,15 +96,7 @@ def model_factor(name: str, narrowed: Sequence[float] | None = None, source: str
     Errors name ``source`` (the experiment file) and ``key`` and say what is allowed.
     """
     key = key or name
-    if name not in SPECS:
-        allowed = ", ".join(sensitivity_parameters())
-        raise SensitivityError(f"{_where(source, key)}: unknown parameter {name!r}; allowed: {allowed}")
-    spec = SPECS[name]
-    if not spec.sensitivity:
-        allowed = ", ".join(sensitivity_parameters())
-        raise SensitivityError(
-            f"{_where(source, key)}: {name} is not offered to sensitivity analysis (it sets model "
-            f"size or the seed; set it in the base scenario); allowed: {allowed}")
+    spec = _declared(name, source, key)
     declared = (float(spec.low), float(spec.high))
     low, high = declared
     if narrowed is not None:
@@ -83,11 +114,11 @@ def model_factor(name: str, narrowed: Sequence[float] | None = None, source: str
                 f"{_where(source, key)}: range [{narrowed[0]}, {narrowed[1]}] reaches outside the "
                 f"declared range of {name}; allowed: a range inside [{spec.low}, {spec.high}] "
                 f"({spec.unit})")
-        if spec.kind is int and np.floor(high + 0.5) - np.floor(low + 0.5) < 1:
+        if spec.integer and np.floor(high + 0.5) - np.floor(low + 0.5) < 1:
             raise SensitivityError(
                 f"{_where(source, key)}: {name} takes whole numbers and [{narrowed[0]}, "
                 f"{narrowed[1]}] holds only one; widen it or fix the value in the base scenario")
-    return Factor(name, low, high, integer=spec.kind is int, declared=declared)
+    return Factor(name, low, high, integer=spec.integer, declared=declared)
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..constants import SPECS as CONSTANT_SPECS
 from ..parameters import SPECS, ParameterError
 
-#: Parameters a design may set (``seed`` is derived per run, so it cannot be swept).
-SWEEPABLE = tuple(name for name in SPECS if name != "seed")
+#: Parameters a design may set (``seed`` is derived per run, so it cannot be swept), and the
+#: behavioural constants of :mod:`sim.constants` by name.
+SWEEPABLE = (*(name for name in SPECS if name != "seed"), *CONSTANT_SPECS)
 
 
 class DesignError(ValueError):
@@ -80,6 +82,10 @@ def parameter_values(row: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in row.items():
         if isinstance(value, np.generic):
             value = value.item()
+        if name in CONSTANT_SPECS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = float(value)
+            if CONSTANT_SPECS[name].integer and math.isfinite(value):
+                value = float(math.floor(value + 0.5))
         spec = SPECS.get(name)
         if spec is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
             if spec.kind is int and isinstance(value, float) and math.isfinite(value):
