@@ -47,7 +47,7 @@ def validate_command(args) -> int:
     from ..sweep.design import DesignError
     from ..sweep.storage import SweepError
     from ..validation import StudyError, load_studies, run_study
-    from ..validation.report import console_table, write_markdown
+    from ..validation.report import claims_frame, console_table, write_markdown
 
     if args.workers is not None and args.workers < 1:
         raise UserError("'--workers': expected a positive integer")
@@ -83,5 +83,7 @@ def validate_command(args) -> int:
     command = "leadsim validate " + " ".join(shlex.quote(a) for a in sys.argv[2:]) \
         if sys.argv[1:2] == ["validate"] else "leadsim validate" + (" --quick" if args.quick else "")
     write_markdown(report, results, command.strip(), args.quick, seconds)
-    print(f"({seconds:.0f} s); report: {report}")
+    out.mkdir(parents=True, exist_ok=True)
+    claims_frame(results).to_csv(out / "claims.csv", index=False)
+    print(f"({seconds:.0f} s); report: {report}; table: {out / 'claims.csv'}")
     return 0 if all(r.passed for r in results) else 1

@@ -68,6 +68,24 @@ def console_table(results: list[StudyResult]) -> str:
     return "\n".join(lines)
 
 
+def claims_frame(results: list[StudyResult]):
+    """One row per effect of every claim (claim, role, kind, study, status, effect, estimate, CI,
+    variants agreeing): the table ``leadsim validate`` writes as ``claims.csv``."""
+    import pandas as pd
+
+    rows = []
+    for res, c in claim_results(results):
+        for e in c.effects:
+            agree, total = e.variants_agreeing
+            rows.append({"claim": c.spec.id, "pattern": c.spec.pattern, "role": c.spec.role,
+                         "kind": c.spec.kind, "study": res.study.name, "status": c.status,
+                         "effect": e.name, "rule": e.rule, "estimate": e.estimate, "ci_low": e.low,
+                         "ci_high": e.high, "n": e.n, "variants_agreeing": agree,
+                         "variants": total, "pooled_passed": e.pooled_passed, "passed": e.passed,
+                         **{f"variant: {k}": v for k, v in e.variants.items()}})
+    return pd.DataFrame(rows)
+
+
 def markdown_table(results: list[StudyResult], role: str) -> str:
     lines = ["| claim | kind | effect | estimate | 95% CI | n | variants agreeing | status |",
              "|---|---|---|---|---|---|---|---|"]

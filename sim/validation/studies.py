@@ -87,7 +87,7 @@ class EffectSpec:
             return (f"{log}{self.outcome}: gain from {f['parameter']} {f['from']:g}->{f['to']:g} "
                     f"({_describe(s.get('at', {}))})")
         lo, hi = s["interior"]
-        return f"{self.outcome}: best interior {s['parameter']} in [{lo:g}, {hi:g}] minus pole {s['pole']:g}"
+        return f"{self.outcome}: best interior {s['parameter']} in [{lo:g}, {hi:g}] minus the {s['pole']} pole"
 
     @property
     def rule(self) -> str:
