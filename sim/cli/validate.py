@@ -33,6 +33,9 @@ def register(sub) -> None:
     group.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     group.add_argument("--cluster", choices=["local", "slurm"], default=None,
                        help="start a Dask LocalCluster or a SLURM cluster (dask-jobqueue)")
+    p.add_argument("--cluster-config", metavar="FILE", default=None,
+                   help="TOML file with a [cluster] table: the SLURM settings for --cluster slurm "
+                        "(see docs/SWEEPS.md)")
     p.add_argument("--serial", action="store_true", help="run in this process (no workers)")
     p.add_argument("--resume", action="store_true", help="reuse runs already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -40,7 +43,7 @@ def register(sub) -> None:
 
 
 def validate_command(args) -> int:
-    from ..sweep.cluster import ClusterConfigError
+    from ..sweep.cluster import ClusterConfigError, load_cluster_config
     from ..sweep.design import DesignError
     from ..sweep.storage import SweepError
     from ..validation import StudyError, load_studies, robustness_variants, run_study
@@ -50,6 +53,10 @@ def validate_command(args) -> int:
         raise UserError("'--workers': expected a positive integer")
     backend = "serial" if args.serial else "dask" if args.scheduler else \
         "dask-local" if args.cluster == "local" else "slurm" if args.cluster == "slurm" else "processes"
+    try:
+        cluster = load_cluster_config(args.cluster_config) if args.cluster_config else None
+    except ClusterConfigError as err:
+        raise UserError(str(err)) from None
     try:
         studies = load_studies(args.studies) if args.studies else load_studies()
     except StudyError as err:
@@ -63,7 +70,7 @@ def validate_command(args) -> int:
     report = Path(args.report) if args.report else (out / "VALIDATION.md" if args.quick
                                                     else Path("docs/VALIDATION.md"))
     kwargs = dict(quick=args.quick, backend=backend, workers=args.workers, scheduler=args.scheduler,
-                  resume=args.resume, progress=not args.quiet)
+                  cluster_config=cluster, resume=args.resume, progress=not args.quiet)
     started = time.perf_counter()
     results, robustness = [], []
     try:

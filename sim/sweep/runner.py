@@ -43,6 +43,7 @@ class SweepStats:
     seconds: float = 0.0        # wall time of this call
     backend: str = ""
     workers: int = 0
+    first_result_seconds: float | None = None   # from workers asked for to the first result
     failures: list[dict[str, Any]] = field(default_factory=list)   # up to 20 failed rows
 
 
@@ -182,6 +183,7 @@ def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: Swe
             stats.chunks += 1
             buffer.clear()
 
+    asked = time.perf_counter()     # the backend was just built: pool started, jobs submitted
     bar = _progress_bar(stats.total, stats.skipped, progress, store.meta.get("name", "sweep"))
     try:
         stats.workers = backend.workers
@@ -194,6 +196,8 @@ def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: Swe
         for task, result in backend.run(execute, tasks):
             if isinstance(result, BaseException):
                 result = failed_row(task, f"{type(result).__name__}: {result}".replace("\n", " "))
+            if stats.first_result_seconds is None:
+                stats.first_result_seconds = time.perf_counter() - asked
             if not buffer:
                 oldest = time.monotonic()
             buffer.append(result)
