@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -26,7 +27,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.sweep import load_experiment, load_results, run_experiment
+from sim.sweep import load_experiment, load_results
 from sim.sweep.cluster import numba_cache_dir
 from sim.sweep.storage import chunk_files
 from sim.sweep.worker import RunTask, execute, run_seed
@@ -336,9 +337,38 @@ def test_killed_sweep_resumes_and_its_jobs_end(slurm, tmp_path):
     assert res.returncode == 0, res.stderr
     assert f"{done_before} already done" in res.stderr
     assert_stored_once(out, 96)
-    serial = run_experiment(load_experiment(exp), out_dir=tmp_path / "serial", backend="serial",
-                            progress=False)
-    assert_identical(load_results(out), serial)
+    assert_sample_matches_serial(out, exp, k=6)
+
+
+def test_terminated_sweep_keeps_its_runs_and_cancels_its_jobs(slurm, tmp_path):
+    """SIGTERM (``kill``, or ``scancel`` of the sweep's own job) stops the sweep like Ctrl-C: the
+    finished runs are written and the worker jobs are cancelled at once (not after
+    death_timeout)."""
+    exp = experiment(tmp_path, "slurm_term", replications=20, ticks=520)        # 120 runs
+    site = site_config(tmp_path, "leadsim-term", death_timeout=120)
+    out = tmp_path / "out"
+    proc = leadsim_popen("sweep", exp, "--cluster", "slurm", "--cluster-config", site, "--out",
+                         out, "--chunk-size", "1000", "--no-report", cwd=tmp_path)
+    seen = []
+    reader = threading.Thread(target=lambda: seen.extend(iter(lambda: proc.stderr.read(1), "")),
+                              daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not re.search(r"\b([1-9]\d*)/120\b", "".join(seen)):
+            assert proc.poll() is None and time.monotonic() < deadline, "".join(seen)
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        stopped = time.monotonic()
+    finally:
+        proc.kill()
+    reader.join(timeout=10)
+    assert proc.returncode == 130, "".join(seen)
+    assert "leadsim: interrupted" in "".join(seen)
+    assert 0 < len(load_results(out)) < 120                  # written although no chunk was full
+    jobs = wait_until_jobs_end("leadsim-term", 60)
+    assert time.monotonic() - stopped < 30 and set(jobs.values()) <= ENDED, jobs
 
 
 def test_partition_that_does_not_exist_is_one_line_and_exit_2(slurm, tmp_path):

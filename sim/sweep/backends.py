@@ -230,19 +230,19 @@ class SlurmBackend(DaskBackend):
     """
 
     def __init__(self, config: Mapping[str, Any], workers: int | None, retries: int):
+        import dask
         from distributed import Client
 
         from .slurm import JobWatch, check_job_script, recording_job_class
-
-        import dask
 
         scaling = slurm_scaling(config, workers)
         job_cls = recording_job_class()
         self._config = dask.config.set({} if config.get("lifetime_restart") else
                                        {"distributed.deploy.lost-worker-timeout": REPLACE_AFTER})
-        with _allowed_failures(retries):
-            cluster = make_slurm_cluster(config, job_cls=job_cls)   # scheduler only, no job yet
+        cluster = None
         try:
+            with _allowed_failures(retries):
+                cluster = make_slurm_cluster(config, job_cls=job_cls)   # scheduler only, no job
             check_job_script(cluster.job_script())
             if scaling["adapt"]:
                 cluster.adapt(minimum_jobs=scaling["minimum_jobs"],
@@ -251,7 +251,8 @@ class SlurmBackend(DaskBackend):
                 cluster.scale(jobs=scaling["maximum_jobs"])
             client = Client(cluster)
         except BaseException:
-            cluster.close()
+            if cluster is not None:
+                cluster.close()
             self._config.__exit__(None, None, None)
             raise
         super().__init__(client, name="slurm", cluster=cluster, retries=retries,
