@@ -131,7 +131,8 @@ def main() -> None:
     args = parser.parse_args()
     slurm = None
     if not args.no_slurm and shutil.which("sbatch"):
-        slurm = load_cluster_config(args.slurm_config) if args.slurm_config else LOCAL_SLURM
+        slurm = load_cluster_config(args.slurm_config) if args.slurm_config else \
+            {**LOCAL_SLURM, "log_directory": tempfile.mkdtemp(prefix="bench-slurm-logs-")}
         # the workers' shared numba cache, warm (as after a first sweep)
         subprocess.run([sys.executable, "-m", "sim.sweep.warmup"], check=True,
                        env={**os.environ, "NUMBA_CACHE_DIR": numba_cache_dir(slurm)})

@@ -192,13 +192,16 @@ class DaskBackend:
 
         top_up()
         self.check()
+        checked = time.monotonic()
         while pending:
             try:
                 done = wait(list(pending), timeout=self.poll_seconds,
                             return_when="FIRST_COMPLETED").done
             except TimeoutError:
+                done = ()
+            if time.monotonic() - checked >= self.poll_seconds:
                 self.check()
-                continue
+                checked = time.monotonic()
             for fut in done:
                 task = pending.pop(fut)
                 try:

@@ -147,11 +147,15 @@ class JobWatch:
             self._idle_since = now
         waited = now - self._idle_since
         if self.start_timeout and waited > self.start_timeout:
-            first = "started" if self.first_worker is None else "was running"
-            raise ClusterStartError(
-                f"no SLURM worker job {first} within cluster.start_timeout = "
-                f"{self.start_timeout} s ({describe_jobs(self.job_cls.job_ids)}); check the "
-                f"partition with sinfo, or raise cluster.start_timeout")
+            jobs = describe_jobs(self.job_cls.job_ids)
+            if self.first_worker is None:
+                what = f"no SLURM worker job started within cluster.start_timeout = " \
+                       f"{self.start_timeout} s ({jobs})"
+            else:
+                what = f"no SLURM worker job for cluster.start_timeout = {self.start_timeout} s " \
+                       f"since the last worker left ({jobs})"
+            raise ClusterStartError(f"{what}; check the partition with sinfo, or raise "
+                                    f"cluster.start_timeout")
         if waited > WAITING_NOTICE_SECONDS and not self._told:
             self._told = True
             print(f"waiting for SLURM to start the worker jobs: "
