@@ -19,7 +19,7 @@ SETTINGS = {"queue": "compute", "account": "qi-lab", "cores": 8, "processes": 4,
             "memory": "16GB", "walltime": "02:00:00", "jobs": 3,
             "job_script_prologue": ["source /home/me/venv/bin/activate"],
             "job_extra_directives": ["--qos=normal"], "local_directory": "$TMPDIR",
-            "dashboard_address": ":0"}
+            "dashboard_address": "127.0.0.1:0", "interface": "lo"}   # nothing binds beyond lo
 
 
 def seconds(text: str) -> int:
