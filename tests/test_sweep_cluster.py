@@ -160,3 +160,17 @@ def test_without_sbatch_the_slurm_sweep_is_one_line_and_exit_2(tmp_path, monkeyp
     assert err.strip().splitlines() == ["leadsim: error: --cluster slurm: the sbatch command was "
                                         "not found; run the sweep where SLURM jobs can be "
                                         "submitted (e.g. a login node)"]
+
+
+def test_keys_not_given_come_from_dasks_jobqueue_configuration():
+    import dask
+
+    with dask.config.set({"jobqueue.slurm.job-script-prologue": ["module load python"],
+                          "jobqueue.slurm.death-timeout": 42}):
+        kwargs = slurm_cluster_kwargs({})
+        assert kwargs["job_script_prologue"][1:] == ["module load python"]
+        assert kwargs["death_timeout"] == 42
+        given = slurm_cluster_kwargs({"job_script_prologue": ["source venv/bin/activate"],
+                                      "death_timeout": 5})
+        assert given["job_script_prologue"][1:] == ["source venv/bin/activate"]
+        assert given["death_timeout"] == 5

@@ -201,8 +201,12 @@ def slurm_cluster_kwargs(config: Mapping[str, Any]) -> dict[str, Any]:
     extra = ["--lifetime", lifetime, "--lifetime-stagger", stagger]
     if config.get("lifetime_restart", False):
         extra.append("--lifetime-restart")
+    import dask
+
+    site = "jobqueue.slurm."           # Dask's configuration (jobqueue.yaml) for keys not given
     prologue = [f"export NUMBA_CACHE_DIR={shlex.quote(numba_cache_dir(config))}",
-                *config.get("job_script_prologue", [])]
+                *config.get("job_script_prologue",
+                            dask.config.get(site + "job-script-prologue", None) or [])]
     kwargs: dict[str, Any] = {
         "job_name": config.get("job_name", "leadsim-worker"),
         "cores": cores,
@@ -212,7 +216,8 @@ def slurm_cluster_kwargs(config: Mapping[str, Any]) -> dict[str, Any]:
         "python": config.get("python", sys.executable),
         "worker_extra_args": extra,
         "job_script_prologue": prologue,
-        "death_timeout": config.get("death_timeout", DEFAULT_DEATH_TIMEOUT),
+        "death_timeout": config.get("death_timeout", dask.config.get(site + "death-timeout",
+                                                                     DEFAULT_DEATH_TIMEOUT)),
         "scheduler_options": {"dashboard_address": config.get("dashboard_address",
                                                               "localhost:8787")},
     }
