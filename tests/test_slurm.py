@@ -298,7 +298,7 @@ def test_walltime_expiry_with_worker_lifetime(slurm, tmp_path):
     One job at a time (one core), so that the other core is left to the rest of the machine."""
     probe = experiment(tmp_path, "probe", ticks=520)
     per_run = run_seconds_here(probe)
-    reps = max(2, math.ceil(66 / per_run / 6))      # about 66 s of work for one worker
+    reps = max(2, math.ceil(56 / per_run / 6))      # about 56 s of work (+ restarts) for one worker
     exp = experiment(tmp_path, "slurm_walltime", replications=reps, ticks=520)
     site = site_config(tmp_path, "leadsim-walltime", walltime="00:01:00", lifetime="20s",
                        lifetime_stagger="5s", jobs=1)
