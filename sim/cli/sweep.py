@@ -39,6 +39,9 @@ def register(sub) -> None:
                             "settings from the experiment's [cluster] table)")
     where.add_argument("--serial", action="store_true",
                        help="run in this process, one run after another (debugging)")
+    p.add_argument("--cluster-config", metavar="FILE", default=None,
+                   help="TOML file whose [cluster] table (e.g. a site's SLURM settings) replaces "
+                        "the matching keys of the experiment's [cluster] table")
     p.add_argument("--resume", action="store_true",
                    help="finish the sweep already in the output folder (runs only what is missing)")
     p.add_argument("--retry-failed", action="store_true",
@@ -62,7 +65,7 @@ def backend_name(args) -> str:
 
 def sweep_command(args) -> int:
     from ..sweep import ExperimentError, SweepError, load_experiment, run_experiment
-    from ..sweep.cluster import ClusterConfigError
+    from ..sweep.cluster import ClusterConfigError, load_cluster_config, merge_cluster_config
     from ..sweep.design import DesignError
     from ..sweep.report import format_summary, write_report
     from ..sweep.runner import DEFAULT_CHUNK_SIZE
@@ -77,12 +80,19 @@ def sweep_command(args) -> int:
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError(f"--chunk-size: expected a positive integer, got {args.chunk_size}")
     experiment = load_experiment(args.experiment)   # ExperimentError: one line, exit 2
+    cluster = experiment.cluster
+    if args.cluster_config:
+        try:
+            cluster = merge_cluster_config(cluster, load_cluster_config(args.cluster_config))
+        except ClusterConfigError as err:
+            raise UserError(str(err)) from None
     out = Path(args.out) if args.out else Path("runs") / experiment.name
     backend = backend_name(args)
     try:
         results = run_experiment(
             experiment, out_dir=out, backend=backend, workers=args.workers,
-            scheduler=args.scheduler, resume=args.resume, retry_failed=args.retry_failed,
+            scheduler=args.scheduler, cluster_config=cluster, resume=args.resume,
+            retry_failed=args.retry_failed,
             progress=not args.no_progress, chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE)
     except (SweepError, DesignError, ClusterConfigError) as err:
         raise UserError(str(err)) from None

@@ -36,6 +36,9 @@ def register(sub) -> None:
     group.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     group.add_argument("--cluster", choices=["local", "slurm"], default=None,
                        help="start a Dask LocalCluster or a SLURM cluster (dask-jobqueue)")
+    p.add_argument("--cluster-config", metavar="FILE", default=None,
+                   help="TOML file with a [cluster] table: the SLURM settings for --cluster slurm "
+                        "(see docs/SWEEPS.md)")
     p.add_argument("--serial", action="store_true", help="run in this process (no workers)")
     p.add_argument("--resume", action="store_true", help="reuse runs already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -43,7 +46,7 @@ def register(sub) -> None:
 
 
 def validate_command(args) -> int:
-    from ..sweep.cluster import ClusterConfigError
+    from ..sweep.cluster import ClusterConfigError, load_cluster_config
     from ..sweep.design import DesignError
     from ..sweep.storage import SweepError
     from ..validation import StudyError, load_studies, run_study
@@ -53,6 +56,10 @@ def validate_command(args) -> int:
         raise UserError("'--workers': expected a positive integer")
     backend = "serial" if args.serial else "dask" if args.scheduler else \
         "dask-local" if args.cluster == "local" else "slurm" if args.cluster == "slurm" else "processes"
+    try:
+        cluster = load_cluster_config(args.cluster_config) if args.cluster_config else None
+    except ClusterConfigError as err:
+        raise UserError(str(err)) from None
     try:
         studies = load_studies(args.studies) if args.studies else load_studies()
     except StudyError as err:
@@ -69,7 +76,7 @@ def validate_command(args) -> int:
     report = Path(args.report) if args.report else (out / "VALIDATION.md" if args.quick or args.only
                                                     else Path("docs/VALIDATION.md"))
     kwargs = dict(quick=args.quick, backend=backend, workers=args.workers, scheduler=args.scheduler,
-                  resume=args.resume, progress=not args.quiet)
+                  cluster_config=cluster, resume=args.resume, progress=not args.quiet)
     started = time.perf_counter()
     results = []
     try:

@@ -6,7 +6,9 @@ worker lost more often than the retries allow). Tasks are drawn lazily from ``ta
 bounded window of them is in flight at once, so memory stays flat however long the sweep.
 
 Worker processes are persistent (one pool or cluster for the whole sweep), so each imports the
-model and loads its compiled numba code once.
+model and loads its compiled numba code once. On a Dask cluster the backend checks the cluster's
+health about once a second while it waits for results (for SLURM: jobs refused or never started,
+:mod:`sim.sweep.slurm`), so a sweep never waits forever on workers that will not come.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from .cluster import check_cluster_config, make_slurm_cluster, slurm_scaling
+from .cluster import (DEFAULT_START_TIMEOUT, check_cluster_config, make_slurm_cluster,
+                      slurm_scaling)
 from .storage import SweepError
 
 BACKENDS = ("serial", "processes", "dask-local", "dask", "slurm")
@@ -152,6 +155,7 @@ class DaskBackend:
         self.retries = retries
         self.min_window = min_window
         self._threads = (0, 0.0)
+        self.poll_seconds = 1.0
         if wait_workers:
             client.wait_for_workers(wait_workers, timeout=120)
 
@@ -166,13 +170,15 @@ class DaskBackend:
             self._threads = (threads, time.monotonic())
         return max(self.min_window, 2 * threads)
 
+    def check(self) -> None:
+        """Raise (one line) if the cluster cannot run the sweep; called while waiting for results."""
+
     def run(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[Any, Any]]:
-        from distributed import as_completed
+        from distributed import wait
 
         session = uuid.uuid4().hex[:8]
         tasks = iter(tasks)
-        pending: dict[str, Any] = {}
-        completed = as_completed()
+        pending: dict[Any, Any] = {}
 
         def top_up():
             target = self._window()
@@ -182,18 +188,28 @@ class DaskBackend:
                     return
                 key = f"leadsim-run-{session}-{getattr(task, 'run_id', id(task))}"
                 fut = self.client.submit(fn, task, key=key, pure=False, retries=self.retries)
-                pending[fut.key] = task
-                completed.add(fut)
+                pending[fut] = task
 
         top_up()
-        for fut in completed:
-            task = pending.pop(fut.key)
+        self.check()
+        checked = time.monotonic()
+        while pending:
             try:
-                result = fut.result()
-            except Exception as err:  # noqa: BLE001 - e.g. KilledWorker after the retries
-                result = err
-            fut.release()
-            yield task, result
+                done = wait(list(pending), timeout=self.poll_seconds,
+                            return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                done = ()
+            if time.monotonic() - checked >= self.poll_seconds:
+                self.check()
+                checked = time.monotonic()
+            for fut in done:
+                task = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except Exception as err:  # noqa: BLE001 - e.g. KilledWorker after the retries
+                    result = err
+                fut.release()
+                yield task, result
             top_up()
 
     def close(self) -> None:
@@ -201,6 +217,64 @@ class DaskBackend:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+
+
+#: Seconds after which the SLURM cluster forgets a job whose workers left (then replaces it).
+REPLACE_AFTER = "2s"
+
+
+class SlurmBackend(DaskBackend):
+    """Worker jobs submitted to SLURM by dask-jobqueue (settings: the ``[cluster]`` table).
+
+    Before any job is submitted, SLURM checks the job script (``sbatch --test-only``); while the
+    sweep runs, a job that SLURM refuses, or no worker for ``start_timeout`` seconds, stops it
+    with one line (:class:`~sim.sweep.slurm.ClusterStartError`). ``workers`` is the number of
+    worker processes asked for (or connected, if more).
+    """
+
+    def __init__(self, config: Mapping[str, Any], workers: int | None, retries: int):
+        import dask
+        from distributed import Client
+
+        from .slurm import JobWatch, check_job_script, recording_job_class
+
+        scaling = slurm_scaling(config, workers)
+        job_cls = recording_job_class()
+        self._config = dask.config.set({} if config.get("lifetime_restart") else
+                                       {"distributed.deploy.lost-worker-timeout": REPLACE_AFTER})
+        cluster = None
+        try:
+            with _allowed_failures(retries):
+                cluster = make_slurm_cluster(config, job_cls=job_cls)   # scheduler only, no job
+            check_job_script(cluster.job_script())
+            if scaling["adapt"]:
+                cluster.adapt(minimum_jobs=scaling["minimum_jobs"],
+                              maximum_jobs=scaling["maximum_jobs"])
+            else:
+                cluster.scale(jobs=scaling["maximum_jobs"])
+            client = Client(cluster)
+        except BaseException:
+            if cluster is not None:
+                cluster.close()
+            self._config.__exit__(None, None, None)
+            raise
+        super().__init__(client, name="slurm", cluster=cluster, retries=retries,
+                         min_window=2 * scaling["maximum_jobs"] * scaling["processes"])
+        self.requested = scaling["maximum_jobs"] * scaling["processes"]
+        self.watch = JobWatch(client, job_cls, config.get("start_timeout", DEFAULT_START_TIMEOUT))
+
+    @property
+    def workers(self) -> int:
+        return max(len(self.client.nthreads()), self.requested)
+
+    def check(self) -> None:
+        self.watch.check()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._config.__exit__(None, None, None)     # Dask's settings as they were
 
 
 def _allowed_failures(retries: int):
@@ -248,16 +322,5 @@ def make_backend(backend: str = "processes", *, workers: int | None = None,
             raise SweepError(f"cannot reach the Dask scheduler at {scheduler} ({err})") from None
         return DaskBackend(client, name=backend, retries=retries)
     if backend == "slurm":
-        from distributed import Client
-
-        scaling = slurm_scaling(config, workers)
-        with _allowed_failures(retries):
-            cluster = make_slurm_cluster(config)
-        if scaling["adapt"]:
-            cluster.adapt(minimum_jobs=scaling["minimum_jobs"],
-                          maximum_jobs=scaling["maximum_jobs"])
-        else:
-            cluster.scale(jobs=scaling["maximum_jobs"])
-        return DaskBackend(Client(cluster), name=backend, cluster=cluster, retries=retries,
-                           min_window=2 * scaling["maximum_jobs"] * scaling["processes"])
+        return SlurmBackend(config, workers, retries)
     raise SweepError(f"'backend': unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")

@@ -5,7 +5,13 @@ walltime limit does not kill runs mid-way, every worker gets a *lifetime* shorte
 (``--lifetime``, ``--lifetime-stagger`` passed through ``worker_extra_args``): it stops taking new
 runs, hands back what it holds and leaves before SLURM kills the job, and the cluster is *adaptive*
 (``cluster.adapt``) so that jobs which end are replaced by fresh ones. A run lost anyway (node
-failure, preemption) is retried on another worker (Dask ``retries``).
+failure, preemption, ``scancel``) is retried on another worker (Dask ``retries``).
+
+Workers share one numba cache folder (``numba_cache_dir``, exported as ``NUMBA_CACHE_DIR`` in the
+job script), so only the first worker to use it compiles the model's kernels and every later one
+loads them. A worker whose scheduler is gone (the sweep's process was killed) leaves after
+``death_timeout`` seconds, ending its job. How the running jobs are watched (a job SLURM refuses,
+jobs that never start) is in :mod:`sim.sweep.slurm`.
 
 Defaults for any key not given here come from Dask's own configuration (e.g.
 ``~/.config/dask/jobqueue.yaml``, section ``jobqueue.slurm``) and then from dask-jobqueue.
@@ -13,9 +19,12 @@ Defaults for any key not given here come from Dask's own configuration (e.g.
 
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 #: Allowed keys of ``[cluster]``: name -> (type, meaning). Types: int, str, bool, list (of str).
@@ -24,6 +33,7 @@ CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "retries": (int, "times a run lost with its worker is retried elsewhere (default 3)"),
     "connect_timeout": (int, "seconds to wait for a Dask scheduler (--scheduler; default 30)"),
     "queue": (str, "SLURM partition (#SBATCH -p)"),
+    "job_name": (str, "name of the worker jobs in squeue (#SBATCH -J; default 'leadsim-worker')"),
     "account": (str, "SLURM account (#SBATCH -A)"),
     "cores": (int, "cores per job (default 1)"),
     "processes": (int, "worker processes per job (default: cores; one run per process)"),
@@ -43,9 +53,18 @@ CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "log_directory": (str, "folder for the jobs' stdout/stderr"),
     "interface": (str, "network interface, e.g. 'ib0'"),
     "python": (str, "Python executable on the compute nodes (default: this one)"),
-    "dashboard_address": (str, "scheduler dashboard address (default ':8787')"),
+    "dashboard_address": (str, "scheduler dashboard address (default 'localhost:8787')"),
+    "start_timeout": (int, "seconds to wait for a worker job to start before giving up with one "
+                           "line, also whenever no worker is left (default 3600; 0: no limit)"),
+    "death_timeout": (int, "seconds a worker whose sweep process is gone waits before its job "
+                           "ends (default 60)"),
+    "numba_cache_dir": (str, "folder of the compiled model code shared by the workers, on a file "
+                             "system they all see (default ~/.cache/leadsim/numba)"),
 }
 DEFAULT_WALLTIME = "01:00:00"
+DEFAULT_START_TIMEOUT = 3600
+DEFAULT_DEATH_TIMEOUT = 60
+DEFAULT_NUMBA_CACHE_DIR = "~/.cache/leadsim/numba"
 _WALLTIME_RE = re.compile(r"^(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?$")
 
 
@@ -70,7 +89,8 @@ def check_cluster_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
         if not ok:
             raise ClusterConfigError(f"'cluster.{key}': expected {kind.__name__} ({meaning}), "
                                      f"got {value!r}")
-        if kind is int and value < (0 if key in ("retries", "minimum_jobs") else 1):
+        if kind is int and value < (0 if key in ("retries", "minimum_jobs", "start_timeout")
+                                    else 1):
             raise ClusterConfigError(f"'cluster.{key}': expected a positive integer, got {value}")
         out[key] = value
     if "walltime" in out:
@@ -82,6 +102,38 @@ def check_cluster_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
         raise ClusterConfigError(f"'cluster.minimum_jobs': {out['minimum_jobs']} is more than "
                                  f"'jobs' ({out.get('jobs', 1)})")
     return out
+
+
+def load_cluster_config(path: str | Path) -> dict[str, Any]:
+    """The ``[cluster]`` table of a TOML file (a site's settings, or any experiment file), checked.
+
+    Errors raise :class:`ClusterConfigError` with one line naming the file and the key.
+    """
+    from ..tomlfile import read_toml
+
+    path = Path(path)
+    raw, _ = read_toml(path, ClusterConfigError, "cluster settings")
+    if "cluster" not in raw:
+        raise ClusterConfigError(f"{path}: 'cluster': missing; the settings go in a [cluster] "
+                                 f"table (see docs/SWEEPS.md)")
+    try:
+        return check_cluster_config(raw["cluster"])
+    except ClusterConfigError as err:
+        raise ClusterConfigError(f"{path}: {err}") from None
+
+
+def merge_cluster_config(base: Mapping[str, Any] | None,
+                         override: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``base`` (e.g. an experiment's ``[cluster]``) with the keys of ``override`` replacing its own
+    (e.g. a site file given with ``--cluster-config``), checked."""
+    return check_cluster_config({**(base or {}), **(override or {})})
+
+
+def numba_cache_dir(config: Mapping[str, Any]) -> str:
+    """The workers' numba cache folder: absolute, ``~`` and ``$VARS`` expanded on this machine."""
+    folder = os.path.expandvars(os.path.expanduser(config.get("numba_cache_dir",
+                                                              DEFAULT_NUMBA_CACHE_DIR)))
+    return str(Path(folder).absolute())
 
 
 def walltime_seconds(text: str) -> int:
@@ -149,18 +201,28 @@ def slurm_cluster_kwargs(config: Mapping[str, Any]) -> dict[str, Any]:
     extra = ["--lifetime", lifetime, "--lifetime-stagger", stagger]
     if config.get("lifetime_restart", False):
         extra.append("--lifetime-restart")
+    import dask
+
+    site = "jobqueue.slurm."           # Dask's configuration (jobqueue.yaml) for keys not given
+    prologue = [f"export NUMBA_CACHE_DIR={shlex.quote(numba_cache_dir(config))}",
+                *config.get("job_script_prologue",
+                            dask.config.get(site + "job-script-prologue", None) or [])]
     kwargs: dict[str, Any] = {
-        "job_name": "leadsim-worker",
+        "job_name": config.get("job_name", "leadsim-worker"),
         "cores": cores,
         "processes": processes,
         "memory": config.get("memory", f"{2 * processes}GB"),
         "walltime": config.get("walltime", DEFAULT_WALLTIME),
         "python": config.get("python", sys.executable),
         "worker_extra_args": extra,
-        "scheduler_options": {"dashboard_address": config.get("dashboard_address", ":8787")},
+        "job_script_prologue": prologue,
+        "death_timeout": config.get("death_timeout", dask.config.get(site + "death-timeout",
+                                                                     DEFAULT_DEATH_TIMEOUT)),
+        "scheduler_options": {"dashboard_address": config.get("dashboard_address",
+                                                              "localhost:8787")},
     }
-    for key in ("queue", "account", "job_extra_directives", "job_script_prologue",
-                "local_directory", "log_directory", "interface"):
+    for key in ("queue", "account", "job_extra_directives", "local_directory", "log_directory",
+                "interface"):
         if key in config:
             kwargs[key] = config[key]
     return kwargs
@@ -179,8 +241,15 @@ def slurm_scaling(config: Mapping[str, Any], workers: int | None = None) -> dict
             "processes": processes}
 
 
-def make_slurm_cluster(config: Mapping[str, Any]):
-    """A ``SLURMCluster`` (scheduler started here, no job submitted yet) from ``[cluster]``."""
+def make_slurm_cluster(config: Mapping[str, Any], job_cls=None):
+    """A ``SLURMCluster`` (scheduler started here, no job submitted yet) from ``[cluster]``.
+
+    ``job_cls``: a subclass of ``dask_jobqueue.slurm.SLURMJob`` (e.g. one that records refused
+    submissions, :func:`sim.sweep.slurm.recording_job_class`).
+    """
     from dask_jobqueue import SLURMCluster
 
-    return SLURMCluster(**slurm_cluster_kwargs(config))
+    kwargs = slurm_cluster_kwargs(config)
+    if job_cls is not None:
+        kwargs["job_cls"] = job_cls
+    return SLURMCluster(**kwargs)

@@ -8,10 +8,13 @@ finished rows and writes them in atomic chunks, and returns the results from dis
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,7 @@ class SweepStats:
     seconds: float = 0.0        # wall time of this call
     backend: str = ""
     workers: int = 0
+    first_result_seconds: float | None = None   # from the call's start to its first result
     failures: list[dict[str, Any]] = field(default_factory=list)   # up to 20 failed rows
 
 
@@ -158,11 +162,12 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         stats.skipped = len(skip)
         todo = stats.total - stats.skipped
         if todo > 0:
-            _execute(store, _tasks(design, base.params, replications, seed, keep, skip,
-                                   common_random_numbers),
-                     todo, stats, progress, chunk_size, flush_seconds,
-                     make_backend(backend, workers=workers, scheduler=scheduler,
-                                  cluster_config=cluster_config, retries=retries))
+            with _terminate_as_interrupt():
+                _execute(store, _tasks(design, base.params, replications, seed, keep, skip,
+                                       common_random_numbers),
+                         todo, stats, progress, chunk_size, flush_seconds,
+                         make_backend(backend, workers=workers, scheduler=scheduler,
+                                      cluster_config=cluster_config, retries=retries), started)
     stats.seconds = time.perf_counter() - started
     results = load_results(out)
     results.attrs["sweep"] = stats
@@ -170,8 +175,29 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
     return results
 
 
+@contextmanager
+def _terminate_as_interrupt():
+    """While a sweep runs in the main thread, SIGTERM (``kill``, ``scancel`` of the sweep's own
+    job, a walltime) stops it as Ctrl-C does: finished runs are written and the workers (jobs)
+    are stopped, instead of the process dying on the spot. Left alone if a handler is set."""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("terminated (SIGTERM)")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: SweepStats,
-             progress: bool, chunk_size: int, flush_seconds: float, backend) -> None:
+             progress: bool, chunk_size: int, flush_seconds: float, backend,
+             started: float) -> None:
     """Drain ``tasks`` through ``backend`` into ``store`` (flushing what is buffered on exit)."""
     buffer: list[dict[str, Any]] = []
     oldest = 0.0
@@ -194,6 +220,8 @@ def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: Swe
         for task, result in backend.run(execute, tasks):
             if isinstance(result, BaseException):
                 result = failed_row(task, f"{type(result).__name__}: {result}".replace("\n", " "))
+            if stats.first_result_seconds is None:
+                stats.first_result_seconds = time.perf_counter() - started
             if not buffer:
                 oldest = time.monotonic()
             buffer.append(result)
