@@ -20,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -212,43 +211,40 @@ def toml_value(value) -> str:
 
 
 def reduced_study(folder: Path, pattern: str) -> Path:
-    """A copy of the validation study ``pattern`` whose quick version is tiny (2 hospitals x 60
-    staff x 52 weeks, 4 replications), in ``folder``."""
-    for path in sorted(STUDY_DIR.glob("*.toml")):
-        raw = tomllib.loads(path.read_text())
-        if raw.get("pattern") == pattern:
-            break
-    else:
-        pytest.fail(f"no validation study {pattern} in {STUDY_DIR}")
-    raw["scenario"] = str((path.parent / raw["scenario"]).resolve())
-    raw["quick"] = {**{k: v for k, v in raw.get("quick", {}).items() if k == "conditions"},
-                    "replications": 4, "n_hospitals": 2, "staff_per_hospital": 60, "ticks": 52}
-    lines = [f"{k} = {toml_value(v)}" for k, v in raw.items() if not isinstance(v, dict)]
-    for table, values in ((k, v) for k, v in raw.items() if isinstance(v, dict)):
-        lines.append(f"[{table}]")
-        lines += [f"{k} = {toml_value(v)}" for k, v in values.items()]
+    """A copy of the validation study testing ``pattern`` (e.g. SF2), with a tiny protocol (one
+    size of 60 staff, one seed family, 2 hospitals x 52 weeks) and 2 replications, in ``folder``."""
+    from sim.validation import load_studies
+
+    study = next((s for s in load_studies(STUDY_DIR) if pattern.upper() in s.ids()), None)
+    if study is None:
+        pytest.fail(f"no validation study tests {pattern} in {STUDY_DIR}")
     folder.mkdir(parents=True, exist_ok=True)
-    out = folder / path.name
-    out.write_text("\n".join(lines) + "\n")
+    (folder / "protocol.toml").write_text("sizes = [60]\nfamilies = 1\nn_hospitals = 2\nticks = 52\n")
+    text = study.path.read_text().replace('scenario = "../../scenarios/baseline.toml"',
+                                          f'scenario = "{study.scenario.as_posix()}"')
+    text = "\n".join("replications = 2" if line.startswith("replications =") else line
+                     for line in text.splitlines())
+    out = folder / study.path.name
+    out.write_text(text + "\n")
     return out
 
 
 def test_validate_on_slurm_is_identical_to_serial(slurm, tmp_path):
-    studies = reduced_study(tmp_path / "studies", VALIDATION_STUDY).parent
+    study = reduced_study(tmp_path / "studies", VALIDATION_STUDY)
+    studies = study.parent
     site = site_config(tmp_path, "leadsim-validate")
     common = ("validate", "--quick", "--only", VALIDATION_STUDY, "--studies", studies, "--quiet")
     res = leadsim(*common, "--cluster", "slurm", "--cluster-config", site, "--out",
                   tmp_path / "slurm", cwd=tmp_path)
-    assert res.returncode in (0, 1), res.stderr          # 1: the pattern fails at this tiny size
+    assert res.returncode in (0, 1), res.stderr          # 1: the claim fails at this tiny size
     ser = leadsim(*common, "--serial", "--out", tmp_path / "serial", cwd=tmp_path)
     assert ser.returncode == res.returncode, ser.stderr
-    folder = f"{VALIDATION_STUDY}-main"
+    folder = f"{study.stem}/family-0"
     slurm_runs = load_results(tmp_path / "slurm" / folder)
     assert len(slurm_runs) > 0 and slurm_runs["error"].isna().all()
     assert_identical(slurm_runs, load_results(tmp_path / "serial" / folder))
-    table = [line for line in res.stdout.splitlines() if line.startswith(VALIDATION_STUDY)]
-    assert table and table == [line for line in ser.stdout.splitlines()
-                               if line.startswith(VALIDATION_STUDY)]
+    claims = (tmp_path / "slurm" / "claims.csv").read_text()
+    assert VALIDATION_STUDY in claims and claims == (tmp_path / "serial" / "claims.csv").read_text()
     assert set(jobs_named("leadsim-validate").values()) <= ENDED
 
 
