@@ -37,6 +37,13 @@ def hierarchy_counts(staff: int, unit_size: int) -> tuple[int, int, int]:
     return n_units, 1 + staff // 400, n_units // 4
 
 
+def staff_needed(staff: int, unit_size: int, coordinators: int) -> int:
+    """Fewest staff a hospital needs for its posts: a manager per unit, executives, middle
+    managers, ``coordinators`` and at least one clinician (checked by the parameters)."""
+    n_units, n_exec, n_mid = hierarchy_counts(staff, unit_size)
+    return n_units + n_exec + n_mid + coordinators + 1
+
+
 def task_slots(params: Parameters, staff: int) -> int:
     """Task slots of a hospital: room for 2.5 years of arrivals, plus 8."""
     per_year = params.local_task_rate * staff / 100.0 + params.n_national_bodies * params.initiative_rate
@@ -121,7 +128,7 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
     for h in range(H):
         S = sizes[h]
         U, n_exec, n_mid = hierarchy_counts(S, params.unit_size)
-        needed = U + n_exec + n_mid + n_coord[h] + 1
+        needed = staff_needed(S, params.unit_size, n_coord[h])
         if S < needed:
             raise ParameterError(
                 "coordinators_per_hospital" if n_coord[h] else "staff_per_hospital",
