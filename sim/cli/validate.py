@@ -36,6 +36,8 @@ def register(sub) -> None:
     p.add_argument("--serial", action="store_true", help="run in this process (no workers)")
     p.add_argument("--resume", action="store_true", help="reuse runs already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--force", action="store_true",
+                   help="run even if the estimated memory is more than this machine has available")
     p.set_defaults(func=validate_command)
 
 
@@ -58,12 +60,20 @@ def validate_command(args) -> int:
         wanted = {p.upper() for p in args.only}
         studies = [s for s in studies if s.pattern.upper() in wanted]
         if not studies:
-            raise UserError(f"'--only': no study for {', '.join(sorted(wanted))}")
+            from ..hints import did_you_mean
+            known = sorted({s.pattern.upper() for s in load_studies(args.studies)
+                            } if args.studies else {s.pattern.upper() for s in load_studies()})
+            first = sorted(wanted)[0]
+            raise UserError(f"'--only': no study for {', '.join(sorted(wanted))}"
+                            f"{did_you_mean(first, known)}; allowed: {', '.join(known)}")
     out = Path(args.out or ("runs/validation-quick" if args.quick else "runs/validation"))
+    if args.resume and not out.is_dir():
+        raise UserError(f"{out}: '--resume': folder not found, so there are no runs to reuse; "
+                        f"run without --resume to start, or give the folder with --out")
     report = Path(args.report) if args.report else (out / "VALIDATION.md" if args.quick
                                                     else Path("docs/VALIDATION.md"))
     kwargs = dict(quick=args.quick, backend=backend, workers=args.workers, scheduler=args.scheduler,
-                  resume=args.resume, progress=not args.quiet)
+                  resume=args.resume, progress=not args.quiet, force=args.force)
     started = time.perf_counter()
     results, robustness = [], []
     try:

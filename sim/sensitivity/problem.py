@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..hints import did_you_mean
 from ..parameters import PARAMETER_SPECS, SPECS
 
 
@@ -59,7 +60,8 @@ def model_factor(name: str, narrowed: Sequence[float] | None = None, source: str
     key = key or name
     if name not in SPECS:
         allowed = ", ".join(sensitivity_parameters())
-        raise SensitivityError(f"{_where(source, key)}: unknown parameter {name!r}; allowed: {allowed}")
+        raise SensitivityError(f"{_where(source, key)}: unknown parameter {name!r}"
+                               f"{did_you_mean(name, sensitivity_parameters())}; allowed: {allowed}")
     spec = SPECS[name]
     if not spec.sensitivity:
         allowed = ", ".join(sensitivity_parameters())
@@ -118,8 +120,9 @@ class Problem:
         ranges = dict(ranges or {})
         for key in ranges:
             if key not in names:
+                hint = did_you_mean(key, names) if key not in SPECS else ""
                 raise SensitivityError(
-                    f"{_where(source, 'ranges.' + key)}: {key} has a range but does not vary; "
+                    f"{_where(source, 'ranges.' + key)}: {key} has a range but does not vary{hint}; "
                     f"allowed: one of the parameters that vary ({', '.join(names)})")
         return cls(tuple(model_factor(n, ranges.get(n), source, f"ranges.{n}" if n in ranges else
                                       "parameters") for n in names))

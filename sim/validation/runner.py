@@ -44,8 +44,9 @@ def run_study(study: Study, *, quick: bool = False, out_dir: str | Path | None =
               backend: str = "processes", workers: int | None = None, scheduler: str | None = None,
               cluster_config: dict | None = None, resume: bool = False, progress: bool = True,
               changes: dict[str, Any] | None = None, seed_offset: int = 0,
-              variant: str = "main") -> StudyResult:
-    """Run one study (or a robustness variant of it) and analyse it."""
+              variant: str = "main", force: bool = False) -> StudyResult:
+    """Run one study (or a robustness variant of it) and analyse it (``force``: run even if the
+    size estimate says the runs need more memory than this machine has)."""
     from ..sweep import run_design
 
     if quick:
@@ -60,7 +61,7 @@ def run_study(study: Study, *, quick: bool = False, out_dir: str | Path | None =
                       outcomes=study.outcomes(), out_dir=folder, backend=backend, workers=workers,
                       scheduler=scheduler, cluster_config=cluster_config, resume=resume, seed=seed,
                       progress=progress, common_random_numbers=True,
-                      name=f"validation {study.pattern} {variant}")
+                      name=f"validation {study.pattern} {variant}", force=force)
     effects, detail = analyse(study, runs)
     return StudyResult(study, effects, runs, detail, variant)
 
