@@ -5,10 +5,15 @@ replication r of one condition is paired with replication r of every other: effe
 replication and summarised by their mean and a t-interval across replications. This removes the
 variation between organisations from the comparison and is the standard variance-reduction device for
 simulation experiments.
+
+A rate is missing (NaN) in a run where nothing it counts happened (no task ended, say). A replication
+whose effect is missing is left out of that effect (``n`` counts the replications that have one);
+level means over replications leave missing values out.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +35,11 @@ class Effect:
     detail: dict = field(default_factory=dict)
 
 
+def _n(per_rep) -> int:
+    """Replications with a value (missing ones are left out)."""
+    return int(np.isfinite(np.asarray(per_rep, dtype=float)).sum())
+
+
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
     """Mean and two-sided t-interval of paired per-replication values (NaN where unavailable);
     :func:`sim.outputs.statistics.mean_ci` as a tuple."""
@@ -39,19 +49,25 @@ def mean_ci(values, level: float = 0.95) -> tuple[float, float, float]:
 
 def positive(name: str, per_rep, rule: str = "95% CI above 0") -> Effect:
     m, lo, hi = mean_ci(per_rep)
-    return Effect(name, m, lo, hi, rule, bool(lo > 0), len(per_rep))
+    return Effect(name, m, lo, hi, rule, bool(lo > 0), _n(per_rep))
 
 
 def negative(name: str, per_rep, rule: str = "95% CI below 0") -> Effect:
     m, lo, hi = mean_ci(per_rep)
-    return Effect(name, m, lo, hi, rule, bool(hi < 0), len(per_rep))
+    return Effect(name, m, lo, hi, rule, bool(hi < 0), _n(per_rep))
 
 
 def within(name: str, per_rep, bound: float, rule: str) -> Effect:
     """Passes when the whole CI lies within [-bound, bound] ("near zero")."""
     m, lo, hi = mean_ci(per_rep)
-    return Effect(name, m, lo, hi, rule, bool(-bound <= lo and hi <= bound), len(per_rep),
+    return Effect(name, m, lo, hi, rule, bool(-bound <= lo and hi <= bound), _n(per_rep),
                   {"bound": bound})
+
+
+def _nanargmax(values: np.ndarray) -> int:
+    """Index of the largest value, missing values left out (0 when all are missing)."""
+    values = np.where(np.isfinite(values), values, -np.inf)
+    return int(np.argmax(values))
 
 
 def slopes(x, y_by_rep: np.ndarray) -> np.ndarray:
@@ -74,8 +90,10 @@ def interior_optimum(levels, y_by_rep: np.ndarray, interior: tuple[float, float]
     y = np.asarray(y_by_rep, dtype=float)           # replications x levels
     inner = np.flatnonzero((levels >= interior[0]) & (levels <= interior[1]))
     select, estimate = y[1::2], y[0::2]
-    best = int(inner[np.argmax(select[:, inner].mean(axis=0))])
-    overall = int(np.argmax(y.mean(axis=0)))
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # a level missing in every replication
+        best = int(inner[_nanargmax(np.nanmean(select[:, inner], axis=0))])
+        overall = int(_nanargmax(np.nanmean(y, axis=0)))
     overall_interior = bool(interior[0] <= levels[overall] <= interior[1])
     rule = (f"best level (chosen on half the replications) in [{interior[0]}, {interior[1]}] and above "
             "the pole on the other half: 95% CI above 0")
