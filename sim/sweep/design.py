@@ -208,7 +208,10 @@ def _read_table(path: Path, max_points: int) -> pd.DataFrame:
             OSError):
         raise DesignError(f"'file': {path}: not a readable CSV table; allowed: a header of "
                           f"parameter names, then one row of numbers per point") from None
-    _check_names([str(c) for c in header.columns], what=f"column {{}} of {path.name}")
+    try:
+        _check_names([str(c) for c in header.columns], what="column {}")
+    except DesignError as err:
+        raise DesignError(f"'file': {path}: {err}") from None
     try:
         frame = pd.read_csv(path, encoding="utf-8", nrows=max_points + 1, skipinitialspace=True)
     except PermissionError:
