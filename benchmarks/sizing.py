@@ -131,11 +131,13 @@ def fit(rows: list[dict]) -> None:
     from scipy.optimize import nnls
 
     f = [features(r["params"]) for r in rows]
-    mem_cols = ("edges", "staff", "slots", "rows", "pair_max")
-    time_cols = ("pairs", "edges", "staff_weeks", "work_weeks", "rows")
+    mem_cols = ("edges", "rows", "pair_max")
+    time_cols = ("pairs", "edge_log", "hospitals", "edge_weeks", "slot_weeks", "work_weeks")
     for x in f:
-        x["staff_weeks"] = x["staff"] * x["ticks"]
+        x["edge_weeks"] = x["edges"] * x["ticks"]
+        x["slot_weeks"] = x["slots"] * x["ticks"]
         x["work_weeks"] = x["work"] * x["ticks"]
+        x["edge_log"] = x["edges"] * np.log2(max(x["edges"], 2.0))
     for target, cols in (("memory", mem_cols), ("seconds", time_cols)):
         y = np.array([r[target] for r in rows])
         keep = y > (5e6 if target == "memory" else 0.05)   # tiny runs: noise of the idle process

@@ -4,13 +4,15 @@ The estimate reads only the parameters (staff, hospitals, units, task slots, wee
 replications, workers); it builds nothing, so it can refuse a run that would not fit before any
 memory is used. One run (one replication, one process, :func:`run_cost`) needs:
 
-``memory = M_EDGE * E + M_STAFF * N + M_SLOT * T + M_ROW * R + M_PAIR * P_max``
+``memory = M_EDGE * E + M_ROW * R + M_PAIR * P_max``
 
-``seconds = S_PAIR * P + S_EDGE * E + ticks * (S_STAFF * N + S_TASK * W) + S_ROW * R``
+``seconds = S_PAIR * P + S_EDGE_LOG * E log2 E + S_HOSPITAL * H + ticks * (S_EDGE * E + S_SLOT * T
++ S_TASK * W)``
 
 where, summed over hospitals (per-hospital values included):
 
-* ``N`` staff;
+* ``N`` staff (their own arrays cost little next to their ties: a per-staff memory term fitted to
+  zero);
 * ``P`` pairs of formal leaders (unit, middle and executive managers, coordinators and hybrid
   clinician-managers) whose tie is drawn when the organisation is built (``P_max``: the largest
   hospital's, held at once), and ``E = 7 N + 2 leader_tie_density P`` entries of the informal
@@ -46,16 +48,15 @@ import numpy as np
 from .parameters import SPECS, Parameters
 
 # --- fitted coefficients (bytes, seconds); see the module docstring and benchmarks/sizing.py ------
-M_EDGE = 110.0          # bytes per network entry (building: pairs, sort, CSR; the kernel's copy)
-M_STAFF = 1100.0        # bytes per staff member (state arrays, weekly kernel inputs)
-M_SLOT = 400.0          # bytes per task slot (task arrays, weekly random numbers)
-M_ROW = 1100.0          # bytes per hospital-week of records (list, stacked copies, time series)
-M_PAIR = 28.0           # bytes per leader pair of the largest hospital (indices, draws, mask)
-S_PAIR = 2.5e-7         # seconds per leader pair drawn
-S_EDGE = 6.0e-7         # seconds per network entry built
-S_STAFF = 3.0e-7        # seconds per staff-week
-S_TASK = 4.0e-9         # seconds per unit of weekly task work (slot x units x staff per unit)
-S_ROW = 8.0e-6          # seconds per hospital-week (records, arrivals, summaries)
+M_EDGE = 83.0           # bytes per network entry (building: pairs, sort, CSR; the kernel's view)
+M_ROW = 975.0           # bytes per hospital-week of records (list, stacked copies, time series)
+M_PAIR = 20.0           # bytes per leader pair of the largest hospital (indices, draws, mask)
+S_PAIR = 3.6e-7         # seconds per leader pair drawn
+S_EDGE_LOG = 6.7e-9     # seconds per network entry and doubling (sorting the ties: E log2 E)
+S_HOSPITAL = 8.9e-5     # seconds per hospital built
+S_EDGE = 1.6e-8         # seconds per network entry and week (people and their ties)
+S_SLOT = 4.8e-7         # seconds per task-slot-week
+S_TASK = 4.1e-9         # seconds per unit of weekly task work (slot x units x staff per unit)
 
 #: Memory of one more Python process that has imported the model (a worker of a pool or cluster).
 PROCESS_BYTES = 300e6
@@ -162,10 +163,10 @@ def run_terms(groups: Sequence[tuple[Any, Mapping[str, Any]]], ticks) -> dict[st
 def _cost(groups: Sequence[tuple[Any, Mapping[str, Any]]], ticks) -> tuple[np.ndarray, np.ndarray]:
     """(memory, seconds) of one run whose hospitals are ``groups`` of (count, values)."""
     t = run_terms(groups, ticks)
-    memory = (M_EDGE * t["edges"] + M_STAFF * t["staff"] + M_SLOT * t["slots"]
-              + M_ROW * t["rows"] + M_PAIR * t["pair_max"])
-    seconds = (S_PAIR * t["pairs"] + S_EDGE * t["edges"]
-               + t["ticks"] * (S_STAFF * t["staff"] + S_TASK * t["work"]) + S_ROW * t["rows"])
+    memory = M_EDGE * t["edges"] + M_ROW * t["rows"] + M_PAIR * t["pair_max"]
+    seconds = (S_PAIR * t["pairs"] + S_EDGE_LOG * t["edges"] * np.log2(np.maximum(t["edges"], 2))
+               + S_HOSPITAL * t["hospitals"]
+               + t["ticks"] * (S_EDGE * t["edges"] + S_SLOT * t["slots"] + S_TASK * t["work"]))
     return np.asarray(memory, float), np.asarray(seconds, float)
 
 
