@@ -1,8 +1,9 @@
 """How well does the size estimate (``sim/sizing.py``) predict memory and time? Measure and compare.
 
 Each configuration runs in a fresh process: the model is imported and warmed up, then one run is
-built and stepped; the peak resident memory above the idle process (``ru_maxrss``) and the wall time
-are compared with :func:`sim.sizing.run_cost`. A second part measures ``leadsim run`` end to end
+built and stepped; the peak resident memory above the idle process (``VmHWM``) and the wall time
+are compared with :func:`sim.sizing.run_cost`. The peak is reset after the warm-up (Linux
+``/proc/self/clear_refs``), so that compiling does not hide a small run's peak. A second part measures ``leadsim run`` end to end
 (main process and its worker processes, peak of the summed resident memory) against
 :func:`sim.sizing.scenario_cost`.
 
@@ -62,14 +63,42 @@ def child(kw: dict) -> None:
     from sim import Parameters
     from sim.run import run_simulation
 
+    import gc
+
     run_simulation(Parameters(n_hospitals=1, staff_per_hospital=8, unit_size=4, ticks=2))
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    gc.collect()
+    base = reset_peak()
     params = Parameters(**kw)
     t0 = time.perf_counter()
     run_simulation(params)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"params": kw, "seconds": seconds, "memory": peak - base}))
+    print(json.dumps({"params": kw, "seconds": seconds, "memory": peak_rss() - base}))
+
+
+def _status(field: str) -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return float(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
+def reset_peak() -> float:
+    """Reset this process's peak resident memory (Linux: ``clear_refs`` 5) so that the warm-up's
+    peak (numba compiling, imports) does not hide the run's; return the current resident size."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return _status("VmRSS")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def peak_rss() -> float:
+    try:
+        return _status("VmHWM")
+    except (OSError, KeyError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def measure(kw: dict) -> dict:

@@ -68,8 +68,8 @@ KEPT_ROW_BYTES = 3 * 232.0
 #: fingerprint, its CSV copy) and per run (results read back, report tables).
 SWEEP_VALUE_BYTES = 130.0
 SWEEP_POINT_BYTES = 150.0
-SWEEP_RUN_BYTES = 400.0
-SWEEP_RUN_OUTCOME_BYTES = 40.0
+SWEEP_RUN_BYTES = 1500.0           # measured: 400,000 runs of 18 outcomes read back and reported
+SWEEP_RUN_OUTCOME_BYTES = 150.0    # (load_results 233 MB, write_report 1.64 GB at its peak)
 SWEEP_VALUE_SECONDS = 7e-6
 
 SIZE_KEYS = ("n_hospitals", "staff_per_hospital", "unit_size", "ticks", "coordinators_per_hospital",

@@ -16,6 +16,7 @@ import pkgutil
 import re
 import signal
 import sys
+import threading
 
 from ..hints import did_you_mean
 from ..parameters import ParameterError
@@ -94,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     previous = None
-    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
         _MAIN_PID[0] = os.getpid()
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
