@@ -284,15 +284,16 @@ def parse_bytes(text: str) -> float:
 
 
 def check_fits(estimate: Estimate, what: str, force: bool = False, advice: str = "",
-               limit: float | None = None) -> None:
+               limit: float | None = None, room: str = "this machine has available") -> None:
     """Raise :class:`SizeError` (one line: what, the estimate, the limit, what to do) when
-    ``estimate`` needs more memory than this machine can give, unless ``force``."""
+    ``estimate`` needs more memory than this machine can give (or ``limit``, which ``room``
+    describes), unless ``force``."""
     limit = available_memory() if limit is None else limit
     if force or estimate.memory <= limit:
         return
     tip = f"; {advice}" if advice else ""
     raise SizeError(f"{what}: needs {estimate.describe()}, more than the {format_bytes(limit)} "
-                    f"of memory this machine has available{tip}, or pass --force to run anyway")
+                    f"of memory {room}{tip}, or pass --force to run anyway")
 
 
 def size_advice(params: Parameters) -> str:

@@ -74,7 +74,8 @@ def check_run_sizes(design: pd.DataFrame, base: Parameters, runs: int, backend: 
     """Refuse a sweep whose runs, as many at a time as there are workers, need more memory than
     this machine (local backends) or a SLURM worker process has; return the estimated seconds of
     ``runs`` runs on those workers. Sizes are read from the design's columns (nothing is built)."""
-    from ..sizing import PROCESS_BYTES, Estimate, check_fits, design_cost, parse_bytes
+    from ..sizing import (PROCESS_BYTES, Estimate, check_fits, design_cost, format_bytes,
+                          parse_bytes)
     from .backends import available_cores
 
     largest, one_each = design_cost(base, design)
@@ -83,8 +84,8 @@ def check_run_sizes(design: pd.DataFrame, base: Parameters, runs: int, backend: 
         parallel = 1 if backend == "serial" else max(1, min(workers or available_cores(), runs))
         extra = 0.0 if backend == "serial" else PROCESS_BYTES * parallel
         check_fits(Estimate(parallel * largest.memory + extra, per_run * runs / parallel),
-                   f"sweep {name}: {parallel} run(s) at a time, the largest needing "
-                   f"{largest.describe()}, so it", force,
+                   f"sweep {name} ({parallel} run(s) at a time, the largest needing about "
+                   f"{format_bytes(largest.memory)})", force,
                    "use fewer --workers or smaller sizes in the design")
         return per_run * runs / parallel
     if backend == "slurm":
@@ -97,8 +98,9 @@ def check_run_sizes(design: pd.DataFrame, base: Parameters, runs: int, backend: 
             room = None
         if room is not None:
             check_fits(Estimate(largest.memory + PROCESS_BYTES, largest.seconds),
-                       f"sweep {name}: its largest run", force,
-                       "raise [cluster] memory or lower processes per job", limit=room)
+                       f"sweep {name} (its largest run)", force,
+                       "raise [cluster] memory or lower processes per job", limit=room,
+                       room="a SLURM worker process gets ([cluster] memory / processes)")
     return per_run * runs
 
 
