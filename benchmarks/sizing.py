@@ -181,6 +181,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="a few small configurations")
     ap.add_argument("--fit", action="store_true", help="refit the coefficients")
     ap.add_argument("--no-command", action="store_true", help="skip the leadsim run part")
+    ap.add_argument("--commands-only", action="store_true", help="only the leadsim run part")
     args = ap.parse_args()
     if args.child:
         child(json.loads(args.child))
@@ -190,7 +191,7 @@ def main() -> int:
 
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     rows, mem_ratios, time_ratios = [], [], []
-    for kw in (QUICK if args.quick else CONFIGS):
+    for kw in ([] if args.commands_only else QUICK if args.quick else CONFIGS):
         r = measure(kw)
         est = run_cost(Parameters(**kw))
         rows.append(r)

@@ -51,12 +51,12 @@ from .parameters import SPECS, Parameters
 M_EDGE = 83.0           # bytes per network entry (building: pairs, sort, CSR; the kernel's view)
 M_ROW = 975.0           # bytes per hospital-week of records (list, stacked copies, time series)
 M_PAIR = 20.0           # bytes per leader pair of the largest hospital (indices, draws, mask)
-S_PAIR = 3.6e-7         # seconds per leader pair drawn
-S_EDGE_LOG = 6.7e-9     # seconds per network entry and doubling (sorting the ties: E log2 E)
-S_HOSPITAL = 8.9e-5     # seconds per hospital built
-S_EDGE = 1.6e-8         # seconds per network entry and week (people and their ties)
-S_SLOT = 4.8e-7         # seconds per task-slot-week
-S_TASK = 4.1e-9         # seconds per unit of weekly task work (slot x units x staff per unit)
+S_PAIR = 5.3e-7         # seconds per leader pair drawn
+S_EDGE_LOG = 3.3e-8     # seconds per network entry and doubling (sorting the ties: E log2 E)
+S_HOSPITAL = 5.3e-5     # seconds per hospital built
+S_EDGE = 2.5e-8         # seconds per network entry and week (people and their ties)
+S_SLOT = 1.0e-6         # seconds per task-slot-week
+S_TASK = 7.4e-9         # seconds per unit of weekly task work (slot x units x staff per unit)
 
 #: Memory of one more Python process that has imported the model (a worker of a pool or cluster).
 PROCESS_BYTES = 300e6
@@ -209,17 +209,19 @@ def design_cost(base: Parameters, design) -> tuple[Estimate, float]:
 def scenario_cost(params_list: Sequence[Parameters], replications: Sequence[int],
                   workers: int) -> Estimate:
     """``leadsim run``/``compare``: every replication's run, ``workers`` at a time in their own
-    processes, while the main process keeps each finished replication's time series (and copies
-    them once more when writing the folder)."""
+    processes, while the main process keeps each finished replication's time series; then the
+    main process alone copies them all into the folder (table, concatenation, Parquet). The
+    larger of the two peaks."""
     runs = [(run_cost(p), r, p.ticks * p.n_hospitals) for p, r in zip(params_list, replications)]
     total_reps = sum(r for _, r, _ in runs)
     parallel = max(1, min(workers, total_reps))
     largest = max(c.memory for c, _, _ in runs)
-    kept = sum(KEPT_ROW_BYTES * rows * r for _, r, rows in runs)
+    kept_rows = sum(rows * r for _, r, rows in runs)
     extra = PROCESS_BYTES * parallel if parallel > 1 else 0.0
-    memory = parallel * largest + extra + kept
+    running = parallel * largest + extra + KEPT_ROW_BYTES / 3 * kept_rows
+    writing = KEPT_ROW_BYTES * kept_rows
     seconds = sum(c.seconds * r for c, r, _ in runs) / parallel
-    return Estimate(memory, seconds)
+    return Estimate(max(running, writing), seconds)
 
 
 def sweep_setup_cost(points: int, parameters: int, runs: int, outcomes: int) -> Estimate:
