@@ -11,8 +11,8 @@ memory is used. One run (one replication, one process, :func:`run_cost`) needs:
 
 where, summed over hospitals (per-hospital values included):
 
-* ``N`` staff (their own arrays cost little next to their ties: a per-staff memory term fitted to
-  zero);
+* ``H`` hospitals and ``N`` staff (their own arrays cost little next to their ties: a per-staff
+  memory term fitted to zero);
 * ``P`` pairs of formal leaders (unit, middle and executive managers, coordinators and hybrid
   clinician-managers) whose tie is drawn when the organisation is built (``P_max``: the largest
   hospital's, held at once), and ``E = 7 N + 2 leader_tie_density P`` entries of the informal
@@ -22,7 +22,7 @@ where, summed over hospitals (per-hospital values included):
 * ``R = ticks x hospitals`` weekly records (kept in the model, stacked, and turned into the time
   series table).
 
-The coefficients were fitted to the peak resident memory (``ru_maxrss`` above the idle process) and
+The coefficients were fitted to the peak resident memory (``VmHWM`` above the idle process) and
 the wall time of single runs on the development machine (2 cores), from a few hundred kilobytes to
 gigabytes (``benchmarks/sizing.py`` re-measures them and prints the ratio of estimate to measurement;
 the figures are in ``docs/CLI.md``). A ``leadsim run`` adds the processes that run replications in
