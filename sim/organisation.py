@@ -37,6 +37,13 @@ def hierarchy_counts(staff: int, unit_size: int, kc: Constants = DEFAULTS) -> tu
             n_units // int(kc.UNITS_PER_DIVISION))
 
 
+def staff_needed(staff: int, unit_size: int, coordinators: int, kc: Constants = DEFAULTS) -> int:
+    """Fewest staff a hospital needs for its posts: a manager per unit, executives, middle
+    managers, ``coordinators`` and at least one clinician (checked by the parameters)."""
+    n_units, n_exec, n_mid = hierarchy_counts(staff, unit_size, kc)
+    return n_units + n_exec + n_mid + coordinators + 1
+
+
 def task_slots(params: Parameters, staff: int, kc: Constants = DEFAULTS) -> int:
     """Task slots of a hospital: room for ``TASK_POOL_YEARS`` of arrivals, plus
     ``TASK_POOL_EXTRA``."""
@@ -133,7 +140,7 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
     for h in range(H):
         S = sizes[h]
         U, n_exec, n_mid = hierarchy_counts(S, params.unit_size, kc)
-        needed = U + n_exec + n_mid + n_coord[h] + 1
+        needed = staff_needed(S, params.unit_size, n_coord[h], kc)
         if S < needed:
             raise ParameterError(
                 "coordinators_per_hospital" if n_coord[h] else "staff_per_hospital",

@@ -34,8 +34,10 @@ in place). Summary outcomes are ratios of sums over weeks (and hospitals) of tho
 ``tasks_ended``                tasks ended (completed, failed or abandoned) in the run
 =============================  ===================================================================
 
-A ratio whose denominator is zero (e.g. no task ended) is reported as 0, and ``tasks_ended`` and
-``active_task_weeks`` say how much each ratio rests on.
+A ratio whose denominator is zero (e.g. no task ended, so there is no failure rate) is missing: NaN
+in tables (an empty cell in CSV, ``null`` in JSON), never 0; ``tasks_ended`` and
+``active_task_weeks`` say how much each ratio rests on. Means and confidence intervals over
+replications or runs leave missing values out (:mod:`sim.outputs.statistics`).
 """
 
 from __future__ import annotations
@@ -76,9 +78,10 @@ SHARE_OUTCOMES = {
 
 
 def _ratio(num, den):
+    """``num / den``, missing (NaN) where the denominator is zero: no rate without events."""
     num = np.asarray(num, dtype=np.float64)
     den = np.asarray(den, dtype=np.float64)
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
 def gini(values: np.ndarray) -> float:

@@ -168,11 +168,12 @@ PER_HOSPITAL = tuple(s.name for s in PARAMETER_SPECS if s.per_hospital)
 
 
 def _check_known(key: str, source: str | None, allowed: tuple[str, ...] | None = None) -> None:
+    from .hints import did_you_mean
+
     names = allowed if allowed is not None else tuple(SPECS)
     if key not in names:
-        close = [n for n in names if n.split("_")[0] == key.split("_")[0]]
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ParameterError(key, f"unknown parameter{hint}; allowed: {', '.join(names)}", source)
+        raise ParameterError(key, f"unknown parameter{did_you_mean(key, names)}; allowed: "
+                                  f"{', '.join(names)}", source)
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,32 @@ class Parameters:
                 checked[key] = SPECS[key].check(value, key=f"hospitals[{ov.hospital}].{key}")
             overrides.append(HospitalOverride(ov.hospital, checked))
         object.__setattr__(self, "hospitals", tuple(sorted(overrides, key=lambda o: o.hospital)))
+        self._check_staffing()
+
+    def _check_staffing(self) -> None:
+        """Every hospital has room for its posts (unit managers, executives, middle managers,
+        coordinators and a clinician): checked here, so that the error names the scenario file
+        rather than surfacing when the organisation is built."""
+        from .organisation import staff_needed   # the organisation's own rule (no import cycle)
+
+        staff = self.hospital_values("staff_per_hospital")
+        coordinators = self.hospital_values("coordinators_per_hospital")
+        kc = self.constant_values()
+        for h, (s, c) in enumerate(zip(staff, coordinators)):
+            needed = staff_needed(s, self.unit_size, c, kc)
+            if s < needed:
+                own = {k for ov in self.hospitals if ov.hospital == h for k in ov.values}
+                key = "coordinators_per_hospital" if c else "staff_per_hospital"
+                key = f"hospitals[{h}].{key}" if key in own else key
+                room = c - (needed - s)
+                enough = next((n for n in range(s, int(SPECS["staff_per_hospital"].high) + 1)
+                               if n >= staff_needed(n, self.unit_size, c, kc)), None)
+                more = f", or at least {enough} staff_per_hospital" if enough else ""
+                raise ParameterError(
+                    key, f"hospital {h} has {s} staff for {needed} posts ({c} coordinators, "
+                         f"managers, executives and at least one clinician; unit_size "
+                         f"{self.unit_size}); allowed: at most {max(room, 0)} coordinators with "
+                         f"{s} staff{more}")
 
     # ------------------------------------------------------------------------------------------
     @classmethod

@@ -35,7 +35,6 @@ Every error is a :class:`ScenarioError` whose message names the file, the key an
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +42,9 @@ from typing import Any
 
 import numpy as np
 
-from .tomlfile import read_toml
 from .constants import SPECS as CONSTANT_SPECS
+from .hints import did_you_mean
+from .tomlfile import missing_file_hint, read_toml
 from .parameters import PER_HOSPITAL, SPECS, ParameterError, Parameters, check_constants
 
 META_KEYS = ("extends", "replications", "name", "description")
@@ -82,7 +82,8 @@ class Scenario:
         check_replications(reps, f"{where} (changed)")
         for key in changes:
             if key not in SPECS and key not in CONSTANT_SPECS and key != "constants":
-                raise ScenarioError(f"{where} (changed): '{key}': unknown parameter{_hint(key)}; "
+                raise ScenarioError(f"{where} (changed): '{key}': unknown parameter"
+                                    f"{_hint(key, (*SPECS, *CONSTANT_SPECS))}; "
                                     f"allowed: {', '.join(SPECS)}")
         try:
             params = self.params.replace(**changes) if changes else self.params
@@ -107,8 +108,7 @@ def replication_seeds(seed: int, n: int) -> list[int]:
 
 
 def _hint(key: str, names: tuple[str, ...] = ALLOWED_KEYS) -> str:
-    close = difflib.get_close_matches(key, names, n=2, cutoff=0.6)
-    return f" (did you mean {' or '.join(close)}?)" if close else ""
+    return did_you_mean(key, names)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -191,7 +191,8 @@ def _merged(path: Path, chain: tuple[Path, ...]) -> _Merged:
             raise ScenarioError(f"{path}: 'extends': expected a file name (string), got {parent!r}")
         parent_path = path.parent / parent
         if not parent_path.is_file():
-            what = "is not a file" if parent_path.exists() else "not found"
+            what = "is not a file" if parent_path.exists() else \
+                f"not found{missing_file_hint(parent_path)}"
             raise ScenarioError(f"{path}: 'extends': {parent_path} {what}; allowed: a scenario "
                                 f"file, relative to {path.parent}")
         base = _merged(parent_path, (*chain, path))
@@ -245,7 +246,8 @@ def load_with_overrides(scenario_path: Path, overrides: Any, source: Path,
                     "[overrides] ticks = 260")
     for key, value in overrides.items():
         if key not in SPECS:
-            raise error(f"{source}: 'overrides.{key}': unknown parameter; allowed: {', '.join(SPECS)}")
+            raise error(f"{source}: 'overrides.{key}': unknown parameter{_hint(key, tuple(SPECS))}; "
+                        f"allowed: {', '.join(SPECS)}")
         try:
             SPECS[key].check(value, key=f"overrides.{key}")
         except ParameterError as err:

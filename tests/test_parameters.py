@@ -79,4 +79,5 @@ def test_an_organisation_too_small_for_its_posts_is_rejected_clearly():
     from sim import LeadershipModel
     with pytest.raises(ParameterError) as err:
         LeadershipModel(Parameters(staff_per_hospital=10, unit_size=4, coordinators_per_hospital=8))
-    assert "coordinators_per_hospital" in str(err.value) and "needs at least" in str(err.value)
+    assert "coordinators_per_hospital" in str(err.value) and "posts" in str(err.value)
+    assert "allowed: at most" in str(err.value)

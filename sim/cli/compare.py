@@ -6,7 +6,8 @@ import argparse
 
 from ..outcomes import SUMMARY_OUTCOMES
 from ..scenario import load_scenario
-from .run import add_run_options, out_folder, print_json, scenario_changes, workers_option
+from .run import (add_run_options, check_size, out_folder, print_json, scenario_changes,
+                  workers_option)
 
 EPILOG = """\
 examples:
@@ -30,7 +31,7 @@ def register(sub) -> None:
         "compare", help="run several scenarios and show their outcomes side by side",
         description="\n".join([
             "Run every replication of several scenarios, print each summary outcome side by",
-            "side (mean ± half-width of the 95% confidence interval over replications), and",
+            "side (mean and 95% confidence interval over replications), and",
             "write a folder with the tables and a comparison plot.",
         ]),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,11 +50,12 @@ def compare_command(args) -> int:
     changes = scenario_changes(args)
     workers = workers_option(args)
     scenarios = [load_scenario(path, **changes) for path in args.scenarios]
+    estimate = check_size(scenarios, workers, args.force)
     out = out_folder(args, "compare")
     show = not (args.quiet or args.json)
     if not args.json:
         print("comparing " + ", ".join(f"{s.name} ({s.replications} replication(s))"
-                                       for s in scenarios), flush=True)
+                                       for s in scenarios) + estimate, flush=True)
     with progress_bar(total_weeks(scenarios, None), show) as on_week:
         runs = run_scenarios(scenarios, workers, on_week)
     labels = unique_labels([s.name for s in scenarios])

@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from ..hints import did_you_mean
 from ..parameters import SPECS, ParameterError
 from ..scenario import MAX_REPLICATIONS, load_scenario
 from . import UserError
@@ -57,6 +58,9 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true",
                    help="print the summary as JSON on stdout (no progress bar, no table)")
+    p.add_argument("--force", action="store_true",
+                   help="run even if the estimated memory is more than this machine has "
+                        "available")
 
 
 def integer_option(text: str | None, option: str, low: int, high: int) -> int | None:
@@ -82,7 +86,8 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
             raise UserError(f"{CLI}: '--set': expected KEY=VALUE (e.g. leadership_mix=0.8), "
                             f"got {item!r}")
         if key not in SPECS:
-            raise UserError(f"{CLI}: '--set {key}': unknown parameter; allowed: {', '.join(SPECS)}")
+            raise UserError(f"{CLI}: '--set {key}': unknown parameter{did_you_mean(key, SPECS)}; "
+                            f"allowed: {', '.join(SPECS)}")
         try:
             value = tomllib.loads(f"v = {text.strip()}")["v"]
         except tomllib.TOMLDecodeError:
@@ -111,10 +116,29 @@ def workers_option(args) -> int | None:
 
 
 def out_folder(args, name: str) -> Path:
-    """The output folder (``--out`` or a new timestamped one), checked to be usable."""
-    from ..outputs.folder import check_folder, default_folder
+    """The output folder (``--out`` or a new timestamped one), checked to be usable; partial
+    folders that killed runs left beside it are removed (and reported)."""
+    from ..outputs.folder import check_folder, default_folder, remove_stale_partials
 
-    return check_folder(Path(args.out) if args.out else default_folder(name))
+    out = check_folder(Path(args.out) if args.out else default_folder(name))
+    remove_stale_partials(out)
+    return out
+
+
+def check_size(scenarios, workers: int | None, force: bool) -> str:
+    """Refuse (one line, exit 2) runs whose estimated memory is more than this machine has
+    available, unless ``force``; return the estimate for the header line ("" when it is small)."""
+    from ..outputs.replications import available_workers
+    from ..sizing import check_fits, scenario_cost, size_advice
+
+    reps = [s.replications for s in scenarios]
+    parallel = min(workers or available_workers(), available_workers(), sum(reps))
+    estimate = scenario_cost([s.params for s in scenarios], reps, parallel)
+    names = ", ".join(s.name for s in scenarios)
+    largest = max(scenarios, key=lambda s: s.params.n_hospitals * s.params.staff_per_hospital)
+    check_fits(estimate, f"{'scenario' if len(scenarios) == 1 else 'scenarios'} {names}", force,
+               size_advice(largest.params) + " or --replications")
+    return f"; estimated {estimate.describe()}" if estimate.seconds >= 60 else ""
 
 
 def print_json(document: dict[str, Any]) -> None:
@@ -156,6 +180,7 @@ def run_command(args) -> int:
     hospital = integer_option(args.org_hospital, "--org-hospital", 0,
                               scenario.params.n_hospitals - 1)
     hospital = 0 if hospital is None else hospital
+    estimate = check_size([scenario], workers, args.force)
     out = out_folder(args, scenario.name)
     organisation_of = None if args.no_figures else hospital
 
@@ -163,7 +188,7 @@ def run_command(args) -> int:
     p = scenario.params
     if not args.json:
         print(f"scenario {scenario.name}: {p.n_hospitals} hospitals, {p.ticks} weeks, "
-              f"{scenario.replications} replication(s), seed {p.seed}", flush=True)
+              f"{scenario.replications} replication(s), seed {p.seed}{estimate}", flush=True)
     with progress_bar(total_weeks([scenario], organisation_of), show) as on_week:
         run = run_scenario(scenario, workers, on_week, organisation_of)
     record = provenance([scenario], reproduce=f"leadsim run {out / 'scenario.toml'}",

@@ -43,7 +43,22 @@ def register(sub) -> None:
                    help="print the problem and the number of runs, run nothing")
     p.add_argument("--no-figures", action="store_true", help="write tables only")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true",
+                   help="run even if the estimated memory is more than this machine has available")
     p.set_defaults(func=sensitivity_command)
+
+
+def check_study_size(exp, force: bool) -> None:
+    """The study's runs, counted before it is sampled: at most the sweep engine's limit, and a
+    design whose bookkeeping fits in memory (the runs themselves are checked by the sweep)."""
+    from ..sweep.experiment import MAX_RUNS, check_sweep_size
+
+    if exp.runs > MAX_RUNS:
+        raise UserError(f"{exp.path}: 'samples': {exp.study.points:,} points x "
+                        f"{exp.replications} replications = {exp.runs:,} runs; allowed: at most "
+                        f"{MAX_RUNS:,} runs")
+    check_sweep_size(exp.study.points, exp.study.problem.num_vars, exp.runs, len(exp.outcomes),
+                     f"{exp.path}: 'samples'", force)
 
 
 def sensitivity_command(args) -> int:
@@ -68,6 +83,10 @@ def sensitivity_command(args) -> int:
         raise UserError(str(err)) from None
     study = exp.study
     out = Path(args.out) if args.out else DEFAULT_OUT / study.name
+    check_study_size(exp, args.force)
+    if args.resume and not args.dry_run:
+        from .sweep import check_resumable
+        check_resumable(out / "runs")
     print(f"{study.name}: {study.method.name} over {study.problem.num_vars} parameters, sample size "
           f"{study.samples} -> {study.points} points x {exp.replications} replications = "
           f"{exp.runs} runs; base {exp.base.name} ({exp.base.params.n_hospitals} hospitals x "
@@ -85,7 +104,7 @@ def sensitivity_command(args) -> int:
         options={"backend": args.backend, "workers": args.workers, "scheduler": args.scheduler,
                  "cluster_config": exp.cluster or None, "progress": not args.no_progress,
                  "name": study.name, "experiment_text": exp.text,
-                 "common_random_numbers": exp.common_random_numbers})
+                 "common_random_numbers": exp.common_random_numbers, "force": args.force})
     try:
         result = run_study(study, evaluator)
     except SensitivityError as err:

@@ -51,6 +51,9 @@ def register(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-report", action="store_true",
                    help="no summary table and figures at the end")
+    p.add_argument("--force", action="store_true",
+                   help="run even if the estimated memory is more than this machine (or a SLURM "
+                        "worker) has available")
     p.set_defaults(func=sweep_command)
 
 
@@ -79,7 +82,7 @@ def sweep_command(args) -> int:
                         "sweep; start more with dask worker)")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError(f"--chunk-size: expected a positive integer, got {args.chunk_size}")
-    experiment = load_experiment(args.experiment)   # ExperimentError: one line, exit 2
+    experiment = load_experiment(args.experiment, force=args.force)   # one line, exit 2
     cluster = experiment.cluster
     if args.cluster_config:
         try:
@@ -87,13 +90,16 @@ def sweep_command(args) -> int:
         except ClusterConfigError as err:
             raise UserError(str(err)) from None
     out = Path(args.out) if args.out else Path("runs") / experiment.name
+    if args.resume:
+        check_resumable(out)
     backend = backend_name(args)
     try:
         results = run_experiment(
             experiment, out_dir=out, backend=backend, workers=args.workers,
             scheduler=args.scheduler, cluster_config=cluster, resume=args.resume,
             retry_failed=args.retry_failed,
-            progress=not args.no_progress, chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE)
+            progress=not args.no_progress, chunk_size=args.chunk_size or DEFAULT_CHUNK_SIZE,
+            force=args.force)
     except (SweepError, DesignError, ClusterConfigError) as err:
         raise UserError(str(err)) from None
     except ExperimentError:
@@ -105,6 +111,19 @@ def sweep_command(args) -> int:
     if not args.no_report:
         print(format_summary(write_report(out, results)))
     return report_failures(results, list(experiment.design.columns))
+
+
+def check_resumable(out: Path, option: str = "--resume") -> None:
+    """``--resume`` needs a sweep to finish: one line (exit 2) if ``out`` holds none."""
+    from ..sweep.storage import META_FILE
+
+    if not out.exists():
+        raise UserError(f"{out}: '{option}': folder not found, so there is nothing to resume; "
+                        f"run without --resume to start, or give the folder of the sweep with --out")
+    if not (out / META_FILE).is_file():
+        raise UserError(f"{out}: '{option}': holds no sweep ({META_FILE} missing), so there is "
+                        f"nothing to resume; run without --resume to start, or give the folder "
+                        f"of the sweep with --out")
 
 
 def report_failures(results, params: list[str]) -> int:

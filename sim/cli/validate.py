@@ -42,6 +42,8 @@ def register(sub) -> None:
     p.add_argument("--serial", action="store_true", help="run in this process (no workers)")
     p.add_argument("--resume", action="store_true", help="reuse runs already in --out")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--force", action="store_true",
+                   help="run even if the estimated memory is more than this machine has available")
     p.set_defaults(func=validate_command)
 
 
@@ -69,14 +71,21 @@ def validate_command(args) -> int:
         known = set().union(*(s.ids() for s in studies))
         unknown = sorted(wanted - known)
         if unknown:
-            raise UserError(f"'--only': no study tests {', '.join(unknown)}; known: "
+            from ..hints import did_you_mean
+
+            raise UserError(f"'--only': no study tests {', '.join(unknown)}"
+                            f"{did_you_mean(unknown[0], sorted(known))}; known: "
                             f"{', '.join(sorted(known))}")
         studies = [s for s in studies if s.ids() & wanted]
     out = Path(args.out or ("runs/validation-quick" if args.quick else "runs/validation"))
+    if args.resume and not out.is_dir():
+        raise UserError(f"{out}: '--resume': folder not found, so there are no runs to reuse; "
+                        f"run without --resume to start, or give the folder with --out")
     report = Path(args.report) if args.report else (out / "VALIDATION.md" if args.quick or args.only
                                                     else Path("docs/VALIDATION.md"))
     kwargs = dict(quick=args.quick, backend=backend, workers=args.workers, scheduler=args.scheduler,
-                  cluster_config=cluster, resume=args.resume, progress=not args.quiet)
+                  cluster_config=cluster, resume=args.resume, progress=not args.quiet,
+                  force=args.force)
     started = time.perf_counter()
     results = []
     try:

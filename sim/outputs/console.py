@@ -42,7 +42,8 @@ def number(value) -> str:
 def summary_lines(summary: pd.DataFrame) -> list[str]:
     """Outcome | mean | 95% CI for one scenario (CI unavailable with one replication)."""
     rows = [(r.outcome, number(r.mean),
-             f"[{number(r.ci_low)}, {number(r.ci_high)}]" if pd.notna(r.ci_low) else "unavailable")
+             f"[{number(r.ci_low)}, {number(r.ci_high)}]" if pd.notna(r.ci_low) else
+             "-" if pd.isna(r.mean) else "unavailable")
             for r in summary.itertuples()]
     head = ("outcome", "mean", "95% CI")
     w = [max(len(x[k]) for x in (head, *rows)) for k in range(3)]
@@ -50,19 +51,30 @@ def summary_lines(summary: pd.DataFrame) -> list[str]:
     lines += [f"  {a:<{w[0]}}  {b:>{w[1]}}  {c}" for a, b, c in rows]
     if len(summary) and int(summary["n"].max()) < 2:
         lines.append("  (95% CI unavailable with 1 replication: use --replications 2 or more)")
+    lines += missing_note([summary])
     return lines
 
 
+def missing_note(summaries: Sequence[pd.DataFrame]) -> list[str]:
+    """A note when some outcome rests on fewer replications than others (missing rates)."""
+    if not any(len(s) and (s["n"] < s["n"].max()).any() for s in summaries):
+        return []
+    return ["  (- or fewer replications: a rate is missing in a replication where nothing it counts "
+            "happened, e.g. no task ended; see the n column of summary.csv)"]
+
+
 def comparison_lines(summaries: dict[str, pd.DataFrame], outcomes: Sequence[str]) -> list[str]:
-    """Outcomes as rows, scenarios as columns, each cell ``mean ± half-width of the 95% CI``."""
+    """Outcomes as rows, scenarios as columns, each cell ``mean [95% CI]`` (rate intervals are not
+    symmetric about the mean: see :func:`sim.outputs.statistics.rate_ci`)."""
     labels = list(summaries)
     cells = []
     for name in outcomes:
         row = [name]
         for lab in labels:
             r = summaries[lab].set_index("outcome").loc[name]
-            half = (r["ci_high"] - r["mean"]) if pd.notna(r["ci_high"]) else None
-            row.append(number(r["mean"]) + (f" ± {number(half)}" if half is not None else ""))
+            ci = (f" [{number(r['ci_low'])}, {number(r['ci_high'])}]"
+                  if pd.notna(r["ci_high"]) else "")
+            row.append(number(r["mean"]) + ci)
         cells.append(row)
     head = ["outcome", *labels]
     w = [max(len(x[k]) for x in (head, *cells)) for k in range(len(head))]
@@ -72,6 +84,8 @@ def comparison_lines(summaries: dict[str, pd.DataFrame], outcomes: Sequence[str]
 
     lines = [fmt(head), *map(fmt, cells)]
     n = min(int(s["n"].min()) for s in summaries.values())
-    lines.append("  (mean ± half-width of the 95% t-interval over replications)" if n >= 2 else
+    lines.append("  (mean [95% CI] over replications: t-interval; rates and shares: Wilson "
+                 "interval, within [0, 1])" if n >= 2 else
                  "  (95% CI unavailable with 1 replication: use --replications 2 or more)")
+    lines += missing_note(list(summaries.values()))
     return lines

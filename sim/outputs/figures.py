@@ -119,7 +119,7 @@ def who_leads(timeseries: pd.DataFrame, path: Path, title: str) -> Path:
     leaders = weekly[list(LEADER_COLUMNS)].to_numpy(np.float64)
     total = leaders.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        shares = np.where(total[:, None] > 0, leaders / total[:, None], 0.0)
+        shares = np.where(total[:, None] > 0, leaders / total[:, None], np.nan)  # no leader: none
         per_task = np.where(weekly["active_tasks"] > 0, total / weekly["active_tasks"], np.nan)
     fig, (ax, ax2) = plt.subplots(2, 1, figsize=(10, 7), sharex=True, height_ratios=(3, 1),
                                   constrained_layout=True)

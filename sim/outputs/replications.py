@@ -150,6 +150,11 @@ def run_jobs(jobs: Sequence[Job], workers: int | None = None,
                     raise f.exception()
         _drain(q, on_week)
         return [f.result() for f in futures]
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failed replication: stop the others now rather than wait for them
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         q.close()

@@ -125,7 +125,9 @@ class ModelEvaluator:
     def __post_init__(self):
         unknown = [o for o in self.outcomes if o not in SUMMARY_OUTCOMES]
         if unknown:
-            raise SensitivityError(f"'outcomes': unknown outcome {unknown[0]!r}; allowed: "
+            from ..hints import did_you_mean
+            raise SensitivityError(f"'outcomes': unknown outcome {unknown[0]!r}"
+                                   f"{did_you_mean(unknown[0], SUMMARY_OUTCOMES)}; allowed: "
                                    f"{', '.join(SUMMARY_OUTCOMES)}")
         self.outcomes = list(self.outcomes)
 

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..hints import did_you_mean
 from ..outcomes import SUMMARY_OUTCOMES
 from ..tomlfile import read_toml
 from ..scenario import Scenario, load_with_overrides
@@ -109,7 +110,8 @@ def _names(raw, path, key, allowed, default):
         raise _error(path, key, f"expected \"all\" or a list of names; allowed: {', '.join(allowed)}")
     for v in value:
         if v not in allowed:
-            raise _error(path, key, f"unknown name {v!r}; allowed: {', '.join(allowed)}")
+            raise _error(path, key, f"unknown name {v!r}{did_you_mean(v, allowed)}; allowed: "
+                                    f"{', '.join(allowed)}")
     if len(set(value)) != len(value):
         raise _error(path, key, "a name is listed twice")
     return list(value)
@@ -122,7 +124,8 @@ def load_experiment(path: str | Path, samples: int | None = None,
     raw, text = read_toml(path, SensitivityError, "experiment")
     for key in raw:
         if key not in KEYS and key not in OPTION_KEYS:
-            raise _error(path, key, f"unknown key; allowed: {', '.join((*KEYS, *OPTION_KEYS))}")
+            raise _error(path, key, f"unknown key{did_you_mean(key, (*KEYS, *OPTION_KEYS))}; "
+                                    f"allowed: {', '.join((*KEYS, *OPTION_KEYS))}")
     for key in ("name", "description", "budget", "scenario"):
         if key in raw and not isinstance(raw[key], str):
             raise _error(path, key, f"expected a string, got {raw[key]!r}")
@@ -134,8 +137,10 @@ def load_experiment(path: str | Path, samples: int | None = None,
                                        "experiment), e.g. scenario = \"../../scenarios/baseline.toml\"")
     scenario_path = path.parent / scen
     if not scenario_path.is_file():
-        raise _error(path, "scenario", f"file {scenario_path} not found (the path is relative to "
-                                       f"the experiment file)")
+        from ..tomlfile import missing_file_hint
+        raise _error(path, "scenario", f"file {scenario_path} not found"
+                                       f"{missing_file_hint(scenario_path)} (the path is relative "
+                                       f"to the experiment file)")
     base = load_with_overrides(scenario_path, raw.get("overrides", {}), path, SensitivityError)
     try:
         cluster = check_cluster_config(raw.get("cluster"))

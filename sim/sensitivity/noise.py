@@ -28,18 +28,21 @@ def point_means(runs: pd.DataFrame, outcomes: list[str], n_points: int) -> pd.Da
     """Mean of each outcome over a point's successful replications (rows = points 0..n-1).
 
     Runs whose ``error`` is set are left out; a point with no successful run is an error (the
-    analysis needs every point of the design).
+    analysis needs every point of the design). A missing value (a rate without events) is left out
+    of its point's mean; a point where every replication misses it gets NaN (see
+    :func:`sim.sensitivity.study.analyse`).
     """
     ok = _ok(runs)
-    means = ok.groupby("point")[outcomes].mean().reindex(range(n_points))
-    missing = means.index[means[outcomes].isna().all(axis=1)].tolist()
+    means = ok.groupby("point")[outcomes].mean().reindex(range(n_points))   # NaN values left out
+    counts = ok.groupby("point").size().reindex(range(n_points), fill_value=0)
+    missing = counts.index[counts.to_numpy() == 0].tolist()
     if missing:
         errors = runs.loc[runs["point"].isin(missing[:3]), "error"].dropna().astype(str).unique()
         why = f" (e.g. {errors[0]})" if len(errors) else ""
         raise SensitivityError(
             f"{len(missing)} of {n_points} sample points have no successful run "
             f"(points {', '.join(map(str, missing[:5]))}{'...' if len(missing) > 5 else ''}){why}")
-    means.insert(0, "replications", ok.groupby("point").size().reindex(range(n_points)).to_numpy())
+    means.insert(0, "replications", counts.to_numpy())
     means.index.name = "point"
     return means
 

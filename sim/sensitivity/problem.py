@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..constants import CONSTANT_SPECS
 from ..constants import SPECS as CONSTANTS
+from ..hints import did_you_mean
 from ..parameters import PARAMETER_SPECS, SPECS
 
 
@@ -74,8 +75,9 @@ def _declared(name: str, source: str | None, key: str) -> _Declared:
         return _Declared(spec.low, spec.high, spec.unit, spec.integer)
     if name not in SPECS:
         allowed = ", ".join(sensitivity_parameters())
-        raise SensitivityError(f"{_where(source, key)}: unknown parameter {name!r}; allowed: {allowed}, "
-                               "or a behavioural constant (leadsim describe --constants)")
+        hint = did_you_mean(name, (*sensitivity_parameters(), *sensitivity_constants()))
+        raise SensitivityError(f"{_where(source, key)}: unknown parameter {name!r}{hint}; allowed: "
+                               f"{allowed}, or a behavioural constant (leadsim describe --constants)")
     spec = SPECS[name]
     if not spec.sensitivity:
         allowed = ", ".join(sensitivity_parameters())
@@ -149,8 +151,9 @@ class Problem:
         ranges = dict(ranges or {})
         for key in ranges:
             if key not in names:
+                hint = did_you_mean(key, names) if key not in SPECS else ""
                 raise SensitivityError(
-                    f"{_where(source, 'ranges.' + key)}: {key} has a range but does not vary; "
+                    f"{_where(source, 'ranges.' + key)}: {key} has a range but does not vary{hint}; "
                     f"allowed: one of the parameters that vary ({', '.join(names)})")
         return cls(tuple(model_factor(n, ranges.get(n), source, f"ranges.{n}" if n in ranges else
                                       "parameters") for n in names))

@@ -83,20 +83,33 @@ class StudyResult:
         return write_outputs(self, out_dir, figures=figures)
 
 
+MISSING_NOTE = "missing at"
+
+
 def analyse(study: Study, X: np.ndarray, means: pd.DataFrame,
             outcomes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Indices of every outcome at every convergence size: (convergence, second order, settled)."""
+    """Indices of every outcome at every convergence size: (convergence, second order, settled).
+
+    An outcome missing at some sample point (a rate with no event in any of the point's
+    replications, e.g. no task ended) is not analysed: SALib's estimators need a value at every
+    point of their structured samples, and filling one in would invent data. Its indices are NaN
+    and its note in ``settled`` says at how many points it is missing; the other outcomes are
+    analysed as usual. (A point's value is the mean over the replications that have one.)
+    """
     problem, method = study.problem, study.method
     d = problem.num_vars
     conv, second = [], []
+    missing: dict[str, int] = {}
     for outcome in outcomes:
         Y = means[outcome].to_numpy(dtype=float)
+        if not np.isfinite(Y).all():
+            missing[outcome] = int((~np.isfinite(Y)).sum())
         for n in study.sizes():
             rows = method.rows(n, d)
             y = Y[:rows]
-            if not np.isfinite(y).all():
-                raise SensitivityError(f"outcome {outcome}: missing values in the model output")
-            if np.ptp(y) == 0:
+            if outcome in missing:
+                first, pairs = constant_rows(problem, method), []
+            elif np.ptp(y) == 0:
                 first, pairs = constant_rows(problem, method), []
             else:
                 first, pairs = method.analyze(problem, X[:rows], y, study.seed)
@@ -107,6 +120,11 @@ def analyse(study: Study, X: np.ndarray, means: pd.DataFrame,
     second_order = (pd.concat(second, ignore_index=True) if second else
                     pd.DataFrame(columns=["outcome", "parameter_1", "parameter_2", "value", "conf"]))
     settled = settle(convergence, method.settle_index, study.change_tol, study.conf_tol)
+    for outcome, count in missing.items():
+        settled.loc[settled["outcome"] == outcome, "note"] = (
+            f"{MISSING_NOTE} {count} of {len(means)} sample points (no event in any replication "
+            f"there, e.g. no task ended): not analysed; use a larger base scenario (more weeks or "
+            f"hospitals), more replications or narrower ranges")
     return convergence, second_order, settled
 
 
@@ -155,7 +173,9 @@ def study_warnings(result: StudyResult) -> list[str]:
     """Warnings for the user: unsettled indices, noisy outputs, failed runs."""
     out = []
     for row in result.settled.itertuples():
-        if not row.settled and not row.note.startswith("output constant"):
+        if row.note.startswith(MISSING_NOTE):
+            out.append(f"{row.outcome}: {row.note}")
+        elif not row.settled and not row.note.startswith("output constant"):
             out.append(f"{row.outcome}: {row.index} has not settled ({row.note}); take more samples")
         elif row.note.startswith("output constant"):
             out.append(f"{row.outcome}: output is constant over the sample; no indices")

@@ -46,12 +46,13 @@ from typing import Any
 
 import pandas as pd
 
+from ..hints import did_you_mean
 from ..outcomes import SUMMARY_OUTCOMES
 from ..parameters import SPECS
-from ..tomlfile import read_toml
+from ..tomlfile import missing_file_hint, read_toml
 from ..scenario import MAX_REPLICATIONS, Scenario, ScenarioError, load_with_overrides
 from .cluster import ClusterConfigError, check_cluster_config
-from .design import DesignError, grid_design, lhs_design, table_design
+from .design import DesignError, grid_design, grid_points, lhs_design, table_design
 from .runner import check_outcomes
 from .storage import SweepError
 
@@ -87,6 +88,23 @@ class Experiment:
         return len(self.design) * self.replications
 
 
+def check_runs(points: int, replications: int, path: Path) -> None:
+    """At most :data:`MAX_RUNS` runs (checked before the design is built where it can be)."""
+    if points * replications > MAX_RUNS:
+        raise ExperimentError(f"{path}: 'design': {points:,} points x {replications} "
+                              f"replications = {points * replications:,} runs; allowed: at most "
+                              f"{MAX_RUNS:,} runs")
+
+
+def check_sweep_size(points: int, parameters: int, replications: int, outcomes: int, what: str,
+                     force: bool) -> None:
+    """Refuse a design whose bookkeeping needs more memory than this machine has available."""
+    from ..sizing import check_fits, sweep_setup_cost
+
+    check_fits(sweep_setup_cost(points, parameters, points * replications, outcomes), what,
+               force, "use fewer points or split the sweep")
+
+
 def _read(path: Path) -> tuple[dict[str, Any], str]:
     return read_toml(path, ExperimentError, "experiment")
 
@@ -99,7 +117,23 @@ def _int(raw: dict, key: str, path: Path, low: int, high: int, default: int) -> 
     return value
 
 
-def _design(spec: Any, path: Path, seed: int) -> pd.DataFrame:
+def design_points(spec: Any) -> int | None:
+    """Points of a ``[design]`` table, known before it is built (None: a table file, counted when
+    read)."""
+    if not isinstance(spec, dict):
+        return None
+    kind = spec.get("kind")
+    rest = {k: v for k, v in spec.items() if k != "kind"}
+    if kind == "grid":
+        return grid_points(rest)
+    if kind == "lhs" and isinstance(rest.get("size"), int) and not isinstance(rest["size"], bool):
+        return rest["size"]
+    if kind == "table" and isinstance(rest.get("rows"), list):
+        return len(rest["rows"])
+    return None
+
+
+def _design(spec: Any, path: Path, seed: int, max_points: int = MAX_RUNS) -> pd.DataFrame:
     if not isinstance(spec, dict):
         raise ExperimentError(f"{path}: 'design': expected a table ([design]) with kind = "
                               f"{' | '.join(DESIGN_KINDS)}")
@@ -112,17 +146,19 @@ def _design(spec: Any, path: Path, seed: int) -> pd.DataFrame:
         if kind == "grid":
             for key, value in rest.items():
                 if key not in SPECS:
-                    raise DesignError(f"'{key}': unknown parameter; a grid lists parameters with "
-                                      f"their values; allowed: {', '.join(SPECS)}")
+                    raise DesignError(f"'{key}': unknown parameter{did_you_mean(key, SPECS)}; a "
+                                      f"grid lists parameters with their values; allowed: "
+                                      f"{', '.join(SPECS)}")
                 if not isinstance(value, list):
                     raise DesignError(f"'{key}': expected a list of values, e.g. {key} = "
                                       f"[{SPECS[key].low}, {SPECS[key].high}], got {value!r}")
-            return grid_design(rest)
+            return grid_design(rest, max_points)
         if kind == "lhs":
             allowed = ("size", "parameters", "ranges")
             for key in rest:
                 if key not in allowed:
-                    raise DesignError(f"'{key}': unknown key for an LHS design; allowed: kind, "
+                    raise DesignError(f"'{key}': unknown key for an LHS design"
+                                      f"{did_you_mean(key, allowed)}; allowed: kind, "
                                       f"{', '.join(allowed)}")
             names = rest.get("parameters", [])
             ranges = rest.get("ranges", {})
@@ -135,40 +171,46 @@ def _design(spec: Any, path: Path, seed: int) -> pd.DataFrame:
             merged: dict[str, tuple | None] = {n: None for n in names}
             for key, value in ranges.items():
                 if key not in SPECS:
-                    raise DesignError(f"'ranges.{key}': unknown parameter; "
-                                      f"allowed: {', '.join(SPECS)}")
+                    raise DesignError(f"'ranges.{key}': unknown parameter"
+                                      f"{did_you_mean(key, SPECS)}; allowed: {', '.join(SPECS)}")
                 if not (isinstance(value, list) and len(value) == 2):
                     raise DesignError(f"'ranges.{key}': expected [low, high], got {value!r}")
                 merged[key] = tuple(value)
             if "size" not in rest:
                 raise DesignError("'size': an LHS design needs size = <number of points>")
-            return lhs_design(merged, rest["size"], seed)
+            return lhs_design(merged, rest["size"], seed, max_points)
         allowed = ("file", "rows")
         for key in rest:
             if key not in allowed:
-                raise DesignError(f"'{key}': unknown key for a table design; "
-                                  f"allowed: kind, file, rows")
+                raise DesignError(f"'{key}': unknown key for a table design"
+                                  f"{did_you_mean(key, allowed)}; allowed: kind, file, rows")
         if ("file" in rest) == ("rows" in rest):
             raise DesignError("'file': a table design needs exactly one of file = \"points.csv\" "
                               "or rows = [{...}, ...]")
         if "file" in rest:
             if not isinstance(rest["file"], str):
                 raise DesignError(f"'file': expected a CSV file name, got {rest['file']!r}")
-            return table_design(rest["file"], base_dir=path.parent)
-        return table_design(rest["rows"])
+            return table_design(rest["file"], base_dir=path.parent, max_points=max_points)
+        return table_design(rest["rows"], max_points=max_points)
     except DesignError as err:
         msg = str(err)
         where = f"'design.{msg[1:]}" if msg.startswith("'") else f"'design': {msg}"
         raise ExperimentError(f"{path}: {where}") from None
 
 
-def load_experiment(path: str | Path) -> Experiment:
-    """Load and validate an experiment file (see the module docstring for its form)."""
+def load_experiment(path: str | Path, *, force: bool = False) -> Experiment:
+    """Load and validate an experiment file (see the module docstring for its form).
+
+    The design is sized before it is built: more than :data:`MAX_RUNS` runs is an error, and so is
+    a design whose handling (the table, its fingerprint and copy, the results read back) needs more
+    memory than this machine has available, unless ``force``.
+    """
     path = Path(path)
     raw, text = _read(path)
     for key in raw:
         if key not in TOP_KEYS:
-            hint = " (put parameters under [overrides] or [design])" if key in SPECS else ""
+            hint = (" (put parameters under [overrides] or [design])" if key in SPECS
+                    else did_you_mean(key, TOP_KEYS))
             raise ExperimentError(f"{path}: '{key}': unknown key{hint}; "
                                   f"allowed: {', '.join(TOP_KEYS)}")
     for key in ("name", "description"):
@@ -180,7 +222,9 @@ def load_experiment(path: str | Path) -> Experiment:
                               f"to the experiment), e.g. scenario = \"../scenarios/baseline.toml\"")
     scen_path = path.parent / scen
     if not scen_path.is_file():
-        raise ExperimentError(f"{path}: 'scenario': file {scen_path} not found")
+        what = "is not a file" if scen_path.exists() else \
+            f"not found{missing_file_hint(scen_path)}"
+        raise ExperimentError(f"{path}: 'scenario': file {scen_path} {what}")
     base = load_with_overrides(scen_path, raw.get("overrides", {}), path, ExperimentError)
     seed = _int(raw, "seed", path, 0, 2**63 - 1, base.params.seed)
     crn = raw.get("common_random_numbers", False)
@@ -197,10 +241,16 @@ def load_experiment(path: str | Path) -> Experiment:
     if "design" not in raw:
         raise ExperimentError(f"{path}: 'design': missing; add a [design] table with kind = "
                               f"{' | '.join(DESIGN_KINDS)}")
-    design = _design(raw["design"], path, seed)
-    if len(design) * replications > MAX_RUNS:
-        raise ExperimentError(f"{path}: 'design': {len(design)} points x {replications} "
-                              f"replications is more than {MAX_RUNS} runs")
+    points = design_points(raw["design"])
+    if points is not None:
+        check_runs(points, replications, path)
+        check_sweep_size(points, len(raw["design"]) - 1, replications, len(outcomes),
+                         f"{path}: 'design'", force)
+    design = _design(raw["design"], path, seed, max(1, MAX_RUNS // replications))
+    check_runs(len(design), replications, path)
+    if points is None:
+        check_sweep_size(len(design), len(design.columns), replications, len(outcomes),
+                         f"{path}: 'design'", force)
     try:
         cluster = check_cluster_config(raw.get("cluster"))
     except ClusterConfigError as err:

@@ -2,14 +2,17 @@
 
 For each swept parameter and outcome, runs are grouped by the parameter's value (continuous
 designs such as LHS: by deciles of the value) and the group mean is shown with a 95% confidence
-band: a Student t-interval, mean +/- t(0.975, n-1) * sd / sqrt(n), over the successful runs of the
-group (replications and all values of the other parameters pooled, i.e. the marginal mean over
-the design). Failed runs are left out and counted.
+band over the successful runs of the group (replications and all values of the other parameters
+pooled, i.e. the marginal mean over the design): a Student t-interval, mean +/- t(0.975, n-1) *
+sd / sqrt(n), and for rates and shares the Wilson interval at the effective sample size, which
+stays within [0, 1] (:func:`sim.outputs.statistics.outcome_ci`). Failed runs are left out and
+counted; a rate that is missing in a run (no task ended, say) is left out of that outcome's
+statistics, so ``n`` may differ between outcomes.
 
 Written to ``OUT/report/``:
 
 * ``summary.csv`` - per outcome: runs, mean, 95% CI, sd, min, max over all successful runs;
-* ``points.csv`` - per design point: runs, failures, mean and CI half-width of each outcome;
+* ``points.csv`` - per design point: runs, failures, mean and 95% CI of each outcome;
 * ``effects.csv`` - per parameter, value (or bin) and outcome: n, mean, sd, 95% CI (the
   figures' data);
 * ``effect_<parameter>.png`` - one panel per outcome against that parameter, with the band;
@@ -27,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..outputs.statistics import mean_ci
+from ..outputs.statistics import outcome_ci
 from ..parameters import SPECS
 from .storage import load_results, read_meta
 
@@ -37,10 +40,12 @@ BINS = 10
 MAX_BY_LEVELS = 6    # two-parameter grids: one line per value of the second parameter, up to this
 
 
-def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[int, float, float, float, float]:
-    """``(n, mean, sd, low, high)`` of the mean of ``values`` (NaN where unavailable, as when n < 2);
-    :func:`sim.outputs.statistics.mean_ci` as a tuple."""
-    ci = mean_ci(values, level)
+def t_interval(runs: pd.DataFrame, name: str,
+               level: float = 0.95) -> tuple[int, float, float, float, float]:
+    """``(n, mean, sd, low, high)`` of outcome ``name`` over ``runs`` (NaN where unavailable, as
+    when n < 2): :func:`sim.outputs.statistics.outcome_ci` (a t-interval, or for a rate the Wilson
+    interval within [0, 1]) as a tuple. Missing values are left out."""
+    ci = outcome_ci(runs, name, level)
     return (ci["n"], *(np.nan if ci[key] is None else ci[key]
                        for key in ("mean", "sd", "ci_low", "ci_high")))
 
@@ -55,23 +60,24 @@ def summary_table(results: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     ok = ok_runs(results)
     rows = []
     for name in outcomes:
-        n, mean, sd, low, high = t_interval(ok[name].to_numpy())
+        n, mean, sd, low, high = t_interval(ok, name)
         rows.append({"outcome": name, "runs": n, "mean": mean, "ci95_low": low, "ci95_high": high,
                      "sd": sd, "min": ok[name].min(), "max": ok[name].max()})
     return pd.DataFrame(rows).set_index("outcome")
 
 
 def point_table(results: pd.DataFrame, parameters: list[str], outcomes: list[str]) -> pd.DataFrame:
-    """Per design point: its parameters, runs, failures, and mean +/- CI half-width per outcome."""
+    """Per design point: its parameters, runs, failures, and mean and 95% CI per outcome."""
     rows = []
     for point, group in results.groupby("point", sort=True):
         ok = ok_runs(group)
         row = {"point": point, **group.iloc[0][parameters].to_dict(), "runs": len(group),
                "failed": int(group["error"].notna().sum())}
         for name in outcomes:
-            n, mean, _, low, high = t_interval(ok[name].to_numpy())
+            n, mean, _, low, high = t_interval(ok, name)
             row[f"{name}_mean"] = mean
-            row[f"{name}_ci95"] = (high - low) / 2 if n >= 2 else np.nan
+            row[f"{name}_ci95_low"] = low
+            row[f"{name}_ci95_high"] = high
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -93,7 +99,7 @@ def effect_table(results: pd.DataFrame, parameters: list[str], outcomes: list[st
         for label, group in ok.groupby(_groups(ok[param]), observed=True, sort=True):
             x = float(group[param].mean())
             for name in outcomes:
-                n, mean, sd, low, high = t_interval(group[name].to_numpy())
+                n, mean, sd, low, high = t_interval(group, name)
                 rows.append({"parameter": param, "value": x, "group": str(label), "outcome": name,
                              "n": n, "mean": mean, "sd": sd, "ci95_low": low, "ci95_high": high})
     columns = ["parameter", "value", "group", "outcome", "n", "mean", "sd", "ci95_low", "ci95_high"]
@@ -135,7 +141,7 @@ def plot_effects(effects: pd.DataFrame, parameter: str, outcomes: list[str], pat
         ax.plot(d["value"], d["mean"], marker="o", markersize=3, color="C0", label="mean")
     _label_panels(axes, outcomes, xlabel)
     fig.suptitle(title or f"Outcomes against {parameter} (mean over replications and other "
-                          f"parameters, 95% t-interval)", fontsize=10)
+                          f"parameters, 95% CI)", fontsize=10)
     fig.savefig(path, dpi=90)
     return path
 
@@ -146,7 +152,7 @@ def interaction_table(results: pd.DataFrame, x: str, by: str, outcomes: list[str
     rows = []
     for (xv, bv), group in ok.groupby([x, by], sort=True):
         for name in outcomes:
-            n, mean, sd, low, high = t_interval(group[name].to_numpy())
+            n, mean, sd, low, high = t_interval(group, name)
             rows.append({x: xv, by: bv, "outcome": name, "n": n, "mean": mean,
                          "ci95_low": low, "ci95_high": high})
     return pd.DataFrame(rows, columns=[x, by, "outcome", "n", "mean", "ci95_low", "ci95_high"])
@@ -169,7 +175,7 @@ def plot_interaction(table: pd.DataFrame, x: str, by: str, outcomes: list[str], 
     _label_panels(axes, outcomes, x)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(levels), 6), fontsize=8)
-    fig.suptitle(title or f"Outcomes against {x} by {by} (mean, 95% t-interval)", fontsize=10)
+    fig.suptitle(title or f"Outcomes against {x} by {by} (mean, 95% CI)", fontsize=10)
     fig.savefig(path, dpi=90)
     return path
 
@@ -209,7 +215,7 @@ def write_report(out_dir: str | Path, results: pd.DataFrame | None = None) -> Re
     if not effects.empty:
         for param in parameters:
             title = (f"{meta.get('name', 'sweep')}: outcomes against {param} "
-                     f"(mean, 95% t-interval over replications and other parameters)")
+                     f"(mean, 95% CI over replications and other parameters)")
             figures.append(plot_effects(effects, param, outcomes, folder / f"effect_{param}.png",
                                         title))
     ok = ok_runs(results)
@@ -219,7 +225,7 @@ def write_report(out_dir: str | Path, results: pd.DataFrame | None = None) -> Re
             table = interaction_table(results, x, by, outcomes)
             table.to_csv(folder / f"interaction_{x}_by_{by}.csv", index=False)
             title = (f"{meta.get('name', 'sweep')}: outcomes against {x}, one line per {by} "
-                     f"(mean over replications, 95% t-interval)")
+                     f"(mean over replications, 95% CI)")
             figures.append(plot_interaction(table, x, by, outcomes,
                                             folder / f"interaction_{x}_by_{by}.png", title))
     return Report(folder, summary, len(results), len(failures), failures, figures)

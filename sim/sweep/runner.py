@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..hints import did_you_mean
 from ..outcomes import SUMMARY_OUTCOMES
 from ..parameters import Parameters
 from ..scenario import Scenario, scenario_from_params, scenario_to_toml
@@ -48,6 +49,7 @@ class SweepStats:
     workers: int = 0
     first_result_seconds: float | None = None   # from the call's start to its first result
     failures: list[dict[str, Any]] = field(default_factory=list)   # up to 20 failed rows
+    estimated_seconds: float = 0.0  # the size estimate of this call's runs (sim.sizing)
 
 
 def check_outcomes(outcomes: Sequence[str] | None) -> tuple[str, ...]:
@@ -59,11 +61,51 @@ def check_outcomes(outcomes: Sequence[str] | None) -> tuple[str, ...]:
                          f"{', '.join(SUMMARY_OUTCOMES)}")
     for name in outcomes:
         if name not in SUMMARY_OUTCOMES:
-            raise SweepError(f"'outcomes': unknown outcome {name!r}; allowed: "
+            raise SweepError(f"'outcomes': unknown outcome {name!r}"
+                             f"{did_you_mean(name, SUMMARY_OUTCOMES)}; allowed: "
                              f"{', '.join(SUMMARY_OUTCOMES)}")
     if len(set(outcomes)) != len(outcomes):
         raise SweepError("'outcomes': an outcome is listed twice")
     return tuple(outcomes)
+
+
+LOCAL_BACKENDS = ("serial", "processes", "dask-local")
+
+
+def check_run_sizes(design: pd.DataFrame, base: Parameters, runs: int, backend: str,
+                    workers: int | None, cluster_config: Mapping[str, Any] | None,
+                    force: bool, name: str) -> float:
+    """Refuse a sweep whose runs, as many at a time as there are workers, need more memory than
+    this machine (local backends) or a SLURM worker process has; return the estimated seconds of
+    ``runs`` runs on those workers. Sizes are read from the design's columns (nothing is built)."""
+    from ..sizing import (PROCESS_BYTES, Estimate, check_fits, design_cost, format_bytes,
+                          parse_bytes)
+    from .backends import available_cores
+
+    largest, one_each = design_cost(base, design)
+    per_run = one_each / max(len(design), 1)
+    if backend in LOCAL_BACKENDS:
+        parallel = 1 if backend == "serial" else max(1, min(workers or available_cores(), runs))
+        extra = 0.0 if backend == "serial" else PROCESS_BYTES * parallel
+        check_fits(Estimate(parallel * largest.memory + extra, per_run * runs / parallel),
+                   f"sweep {name} ({parallel} run(s) at a time, the largest needing about "
+                   f"{format_bytes(largest.memory)})", force,
+                   "use fewer --workers or smaller sizes in the design")
+        return per_run * runs / parallel
+    if backend == "slurm":
+        config = dict(cluster_config or {})
+        processes = int(config.get("processes", config.get("cores", 1)) or 1)
+        memory = str(config.get("memory", f"{2 * processes}GB"))
+        try:
+            room = parse_bytes(memory.upper().replace("B", "").replace("I", "")) / processes
+        except ValueError:
+            room = None
+        if room is not None:
+            check_fits(Estimate(largest.memory + PROCESS_BYTES, largest.seconds),
+                       f"sweep {name} (its largest run)", force,
+                       "raise [cluster] memory or lower processes per job", limit=room,
+                       room="a SLURM worker process gets ([cluster] memory / processes)")
+    return per_run * runs
 
 
 def _tasks(design: pd.DataFrame, base: Parameters, replications: int, seed: int,
@@ -93,7 +135,7 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
                retry_failed: bool = False, retries: int | None = None,
                chunk_size: int = DEFAULT_CHUNK_SIZE, flush_seconds: float = DEFAULT_FLUSH_SECONDS,
                name: str | None = None, experiment_text: str | None = None,
-               common_random_numbers: bool = False) -> pd.DataFrame:
+               common_random_numbers: bool = False, force: bool = False) -> pd.DataFrame:
     """Run every point of ``design`` ``replications`` times and return one row per run.
 
     Args:
@@ -122,6 +164,10 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         experiment_text: text of the experiment file, saved as ``experiment.toml``.
         common_random_numbers: give replication ``r`` of every point the same seed (paired
             comparisons between points; see :func:`~sim.sweep.worker.run_seed`).
+        force: run even if the size estimate (:mod:`sim.sizing`) says the runs, as many at a time
+            as there are workers, need more memory than this machine (or a SLURM worker
+            process) has; without it such a sweep raises :class:`~sim.sizing.SizeError` before
+            anything runs.
 
     Returns:
         A DataFrame, one row per completed run ordered by (point, replication), with columns
@@ -155,6 +201,8 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
     if experiment_text is not None:
         files[EXPERIMENT_FILE] = experiment_text
     stats = SweepStats(total=len(design) * replications, backend=backend)
+    seconds = check_run_sizes(design, base.params, stats.total, backend, workers, cluster_config,
+                              force, name or base.name)
     with ResultStore.open(out, meta, resume=resume, files=files) as store:
         if resume and retry_failed:
             store.drop_failed()
@@ -162,6 +210,7 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         stats.skipped = len(skip)
         todo = stats.total - stats.skipped
         if todo > 0:
+            stats.estimated_seconds = seconds * todo / stats.total
             with _terminate_as_interrupt():
                 _execute(store, _tasks(design, base.params, replications, seed, keep, skip,
                                        common_random_numbers),
@@ -213,10 +262,12 @@ def _execute(store: ResultStore, tasks: Iterator[RunTask], todo: int, stats: Swe
         stats.workers = backend.workers
         if progress:
             meta = store.meta
+            from ..sizing import format_seconds
+
             print(f"sweep {meta['name']}: {meta['points']} points x {meta['replications']} "
                   f"replications = {stats.total} runs ({stats.skipped} already done), backend "
-                  f"{stats.backend} with {stats.workers} worker(s), output {store.out_dir}",
-                  file=sys.stderr)
+                  f"{stats.backend} with {stats.workers} worker(s), output {store.out_dir}; "
+                  f"estimated {format_seconds(stats.estimated_seconds)}", file=sys.stderr)
         for task, result in backend.run(execute, tasks):
             if isinstance(result, BaseException):
                 result = failed_row(task, f"{type(result).__name__}: {result}".replace("\n", " "))

@@ -6,6 +6,10 @@ paired with replication r of every other: an effect is computed per replication 
 summarised by its mean and a t-interval over all units of all cells (pooled), and by its mean within
 each variant (each seed family, each size). Pairing removes the variation between organisations
 from the comparison: the standard variance-reduction device for simulation experiments.
+
+A rate is missing (NaN) in a run where nothing it counts happened (no task ended, say). A unit whose
+effect is missing is left out of that effect (``n`` counts the units that have one) and of its
+variants' means.
 """
 
 from __future__ import annotations

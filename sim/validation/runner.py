@@ -38,8 +38,9 @@ def family_seed(study: Study, family: int) -> int:
 def run_study(study: Study, *, quick: bool = False, out_dir: str | Path | None = None,
               backend: str = "processes", workers: int | None = None, scheduler: Any = None,
               cluster_config: dict | None = None, resume: bool = False,
-              progress: bool = True) -> StudyResult:
-    """Run one study over every cell of its protocol and analyse its claims."""
+              progress: bool = True, force: bool = False) -> StudyResult:
+    """Run one study over every cell of its protocol and analyse its claims (``force``: run even
+    if the size estimate says the runs need more memory than this machine has)."""
     import time
 
     from ..sweep import run_design
@@ -56,7 +57,7 @@ def run_study(study: Study, *, quick: bool = False, out_dir: str | Path | None =
                           outcomes=study.outcomes(), out_dir=folder, backend=backend,
                           workers=workers, scheduler=scheduler, cluster_config=cluster_config,
                           resume=resume, seed=family_seed(study, family), progress=progress,
-                          common_random_numbers=True,
+                          common_random_numbers=True, force=force,
                           name=f"validation {study.name} family {family}")
         runs = runs.assign(family=family, condition=runs["point"] // n_sizes)
         runs[SIZE] = runs[SIZE].astype(int)
