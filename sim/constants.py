@@ -160,6 +160,9 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        ASSUMED + "coordinators are neither clinical peers nor line managers"),
     _K("MOTIVATION_INITIAL", 0.625, 0.45, 0.8, "mean motivation", "people",
        ASSUMED + "staff start moderately committed to QI"),
+    _K("SOCIALISATION_FLOOR", 0.02, 0.01, 0.1, "motivation", "people",
+       "a newcomer takes on the commitment prevailing in their unit (Van Maanen & Schein 1979: "
+       "organisational socialisation), kept this far inside (0, 1) so that it can be drawn"),
     _K("TENURE_MEAN_WEEKS", 260.0, 104.0, 520.0, "weeks", "people",
        ASSUMED + "initial tenure exponential with a mean of five years (NHS staff)"),
     _K("TENURE_CAP_WEEKS", 2080.0, 1040.0, 2600.0, "weeks", "people",

@@ -33,7 +33,8 @@ _R_ASSIGNED, _R_NEGOTIATED = REC["assigned"], REC["negotiated"]
 _R_INTERACTIONS = REC["interactions"]
 _R_LEADER_EXPERTISE, _R_GAIN_HELD = REC["leader_expertise"], REC["gain_held"]
 _R_NAT_ACTIVE, _R_NAT_VACUUM = REC["national_active"], REC["national_vacuum"]
-_R_COALITIONS = REC["coalitions"]
+_R_COALITIONS, _R_REISSUED = REC["coalitions"], REC["reissued"]
+_FAILED_VACUUM, _FAILED_CONFLICT = C.FAILED_VACUUM, C.FAILED_CONFLICT
 _COMPLETED = C.COMPLETED
 _LEAD_MANAGER, _LEAD_CLINICIAN, _LEAD_HYBRID = C.LEAD_MANAGER, C.LEAD_CLINICIAN, C.LEAD_HYBRID
 
@@ -177,18 +178,32 @@ def _coalition_side(st, ta, t):
 
 
 @inline
-def _coalition_partner(st, un, ta, t, side, m, theta, u0, U):
+def _is_ally(st, ta, t, i, kc):
+    """See sim.reference.is_ally."""
+    for k in range(_L):
+        l = ta.leaders[t, k]
+        if l < 0:
+            continue
+        agree = (1.0 + st.cos_aim[i] * st.cos_aim[l] + st.sin_aim[i] * st.sin_aim[l]) / 2.0
+        closure = kc.TIE_ALIGNMENT * st.embeddedness[i] * st.embeddedness[l]
+        if agree + (1.0 - agree) * closure < kc.CONFLICT_THRESHOLD:
+            return False
+    return True
+
+
+@inline
+def _coalition_partner(st, un, ta, t, side, m, theta, u0, U, kc):
     """The partner a one-sided task co-opts (see sim.reference.coalition_partner)."""
     if side < 0:
         o = ta.owner[t]
-        if _free(st, ta, t, o) and _grant(st, o, m) >= theta:
+        if _free(st, ta, t, o) and _grant(st, o, m) >= theta and _is_ally(st, ta, t, o, kc):
             return o
     chosen = -1
     best = -1.0
     for k in range(ta.width[t]):
         unit = u0 + (ta.unit_lo[t] + k) % U
         for i in range(un.staff_start[unit], un.staff_end[unit]):
-            if not _free(st, ta, t, i) or _grant(st, i, m) < theta:
+            if not _free(st, ta, t, i) or _grant(st, i, m) < theta or not _is_ally(st, ta, t, i, kc):
                 continue
             c = st.category[i]
             if side > 0 and (c == _LEAD_CLINICIAN or c == _LEAD_HYBRID) and st.credibility[i] > best:
@@ -318,7 +333,7 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
     if nl > 0 and nl < _L and u[t, U_COALITION] < ho.coalition_rate[h]:
         side = _coalition_side(st, ta, t)
         if side != 0:
-            partner = _coalition_partner(st, un, ta, t, side, m, theta, u0, U)
+            partner = _coalition_partner(st, un, ta, t, side, m, theta, u0, U, kc)
             if partner >= 0:
                 _add_leader(st, ta, t, partner)
                 ta.partner[t] = partner
@@ -590,8 +605,6 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             end = C.ABANDONED
             rec[h, _R_ABANDONED] += 1.0
         if end != 0:
-            ta.status[t] = end
-            ta.ended[t] = tick
             if end != _COMPLETED:   # learning from errors, or blame (sim.reference.learn_or_blame)
                 culture = ho.culture[h]
                 for k in range(ta.width[t]):
@@ -607,6 +620,22 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     st.lead_count[l] -= 1
             if brokered:
                 st.broker_load[ta.broker[t]] -= 1
+            if ta.kind[t] == _NATIONAL and (end == _FAILED_VACUUM or end == _FAILED_CONFLICT):
+                # the body issues it again (sim.reference.reissue)
+                ta.progress[t] = 0.0
+                ta.last_dp[t] = 0.0
+                ta.vacuum_run[t] = 0
+                ta.conflict_run[t] = 0
+                ta.consolidation[t] = 0.0
+                ta.negotiated[t] = 0.0
+                for k in range(_L):
+                    ta.leaders[t, k] = -1
+                ta.broker[t] = -1
+                ta.partner[t] = -1
+                rec[h, _R_REISSUED] += 1.0
+            else:
+                ta.status[t] = end
+                ta.ended[t] = tick
 
 
 @jit

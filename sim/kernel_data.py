@@ -25,6 +25,7 @@ RECORD_COLUMNS = (
     "leaders_manager", "leaders_clinician", "leaders_hybrid", "leaders_coordinator",
     "claims_granted", "claims_rejected", "assigned", "negotiated", "interactions",
     "leader_expertise", "gain_held", "national_active", "national_vacuum", "coalitions",
+    "reissued",
 )
 REC = {name: k for k, name in enumerate(RECORD_COLUMNS)}
 REC_LEADERS = REC["leaders_manager"]   # first of the four who-leads columns (LEAD_* order)

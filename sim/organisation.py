@@ -89,7 +89,8 @@ def _draw_role_traits(rng, role, hybrid, level, kc: Constants, post_traits: bool
 
 def draw_newcomer_traits(rng, staff: StaffArrays, idx: np.ndarray, unit_aim: np.ndarray,
                          hospital_aim: np.ndarray, kc: Constants) -> None:
-    """Refill the posts ``idx`` with newcomers: new traits, no tenure, fresh motivation and aim.
+    """Refill the posts ``idx`` with newcomers: new traits, no tenure, the motivation that prevails
+    in their unit, and a fresh aim.
 
     The post (role, level, authority, reach, capacity) is kept; the person is new.
     """
@@ -99,7 +100,13 @@ def draw_newcomer_traits(rng, staff: StaffArrays, idx: np.ndarray, unit_aim: np.
                                          kc, post_traits=False)
     staff.expertise[idx] = exp_
     staff.credibility[idx] = cred
-    staff.motivation[idx] = beta_draws(rng, kc.MOTIVATION_INITIAL, kc.TRAIT_CONCENTRATION, idx.size)
+    # socialisation: a newcomer takes on the commitment that prevails in their unit (Van Maanen &
+    # Schein 1979), not a fresh enthusiasm that would make turnover a cure for low morale
+    unit_motivation = (np.bincount(staff.unit, weights=staff.motivation, minlength=unit_aim.shape[0])
+                       / np.maximum(np.bincount(staff.unit, minlength=unit_aim.shape[0]), 1))
+    prevailing = np.clip(unit_motivation[staff.unit[idx]], kc.SOCIALISATION_FLOOR,
+                         1.0 - kc.SOCIALISATION_FLOOR)
+    staff.motivation[idx] = beta_draws(rng, prevailing, kc.TRAIT_CONCENTRATION, idx.size)
     staff.aim[idx] = _initial_aims(rng, staff.role[idx], staff.hybrid[idx], staff.unit[idx],
                                    staff.hospital[idx], unit_aim, hospital_aim, kc)
     staff.tenure[idx] = 0

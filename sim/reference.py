@@ -306,6 +306,19 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
     set_direction(k, h, t, n_leaders, brokered, changed)
 
 
+def is_ally(k: KernelInputs, t: int, i: int) -> bool:
+    """Whether i, as a coalition partner, would stay cohesive with each of task t's leaders: their
+    agreement, with the divergence partners close (``TIE_ALIGNMENT`` weighted by embeddedness),
+    reaches ``CONFLICT_THRESHOLD``."""
+    st, kc = k.staff, k.constants
+    for l in leaders_of(k, t):
+        agree = agreement(st.cos_aim[i], st.sin_aim[i], st.cos_aim[l], st.sin_aim[l])
+        closure = kc.TIE_ALIGNMENT * st.embeddedness[i] * st.embeddedness[l]
+        if agree + (1.0 - agree) * closure < kc.CONFLICT_THRESHOLD:
+            return False
+    return True
+
+
 def coalition_side(k: KernelInputs, t: int) -> int:
     """Which partner task t's leaders lack: +1 a clinical partner (only managers lead), -1 a
     managerial partner (only clinicians without authority lead), 0 none (both sides, a hybrid, or
@@ -325,15 +338,19 @@ def coalition_side(k: KernelInputs, t: int) -> int:
 
 
 def coalition_partner(k: KernelInputs, h: int, t: int, side: int, mix: float, threshold: float) -> int:
-    """The partner a one-sided task co-opts: with room, granted by others, of the missing side."""
+    """The partner a one-sided task co-opts: with room, granted by others, of the missing side, and
+    an ally: someone whose aims the leaders can work with ("productive coalitions and alliances",
+    McKee et al.), i.e. whose cohesion with every current leader, as partners, stays at or above
+    ``CONFLICT_THRESHOLD``."""
     st, ta = k.staff, k.tasks
     if side < 0:   # clinicians lead: the task's positional owner, else the highest authority
         owner = ta.owner[t]
-        if can_take_on(k, t, owner) and grant_score(k, owner, mix) >= threshold:
+        if (can_take_on(k, t, owner) and grant_score(k, owner, mix) >= threshold
+                and is_ally(k, t, owner)):
             return int(owner)
     chosen, best = -1, -1.0
     for i in staff_reached(k, h, t):
-        if not can_take_on(k, t, i) or grant_score(k, i, mix) < threshold:
+        if not can_take_on(k, t, i) or grant_score(k, i, mix) < threshold or not is_ally(k, t, i):
             continue
         category = st.category[i]
         if side > 0 and category in (C.LEAD_CLINICIAN, C.LEAD_HYBRID) and st.credibility[i] > best:
@@ -588,14 +605,39 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         fate = C.ABANDONED
         rec[h, REC["abandoned"]] += 1.0
     if fate is not None:
-        ta.status[t] = fate
-        ta.ended[t] = tick
         if fate != C.COMPLETED:
             learn_or_blame(k, h, t, leaders)
         for l in leaders:
             st.lead_count[l] -= 1
         if brokered:
             st.broker_load[ta.broker[t]] -= 1
+        if ta.kind[t] == C.NATIONAL and fate in (C.FAILED_VACUUM, C.FAILED_CONFLICT):
+            reissue(k, h, t)
+        else:
+            ta.status[t] = fate
+            ta.ended[t] = tick
+
+
+def reissue(k: KernelInputs, h: int, t: int) -> None:
+    """A national initiative that failed locally is issued again by its body.
+
+    A mandate does not go away because the hospital's effort on it collapsed (McKee et al.: "too
+    many initiatives coming down", "duplication of initiatives", "report in different ways on the
+    same thing"): the body issues it again, with its aim and scope, and the local work starts
+    afresh under the same programme clock (the task's age continues, so it is abandoned at the
+    deadline; its reporting runs on as for the first issue). The failure still counts as a failure.
+    """
+    ta = k.tasks
+    ta.progress[t] = 0.0
+    ta.last_dp[t] = 0.0
+    ta.vacuum_run[t] = 0
+    ta.conflict_run[t] = 0
+    ta.consolidation[t] = 0.0
+    ta.negotiated[t] = 0.0
+    ta.leaders[t] = -1
+    ta.broker[t] = -1
+    ta.partner[t] = -1
+    k.out.record[h, REC["reissued"]] += 1.0
 
 
 def learn_or_blame(k: KernelInputs, h: int, t: int, leaders: list[int]) -> None:

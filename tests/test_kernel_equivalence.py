@@ -43,7 +43,7 @@ def test_identical_over_many_weeks_with_every_mechanism_active():
     ts = a.timeseries()
     # the comparison covered every kind of event
     for column in ("completed", "failed_vacuum", "failed_conflict", "abandoned", "claims_granted",
-                   "assigned", "negotiated", "coalitions", "conflict_tasks"):
+                   "assigned", "negotiated", "coalitions", "reissued", "conflict_tasks"):
         assert ts[column].sum() > 0, column
     assert a.org.units.capability.max() > 0       # units learned from failures
 

@@ -468,3 +468,56 @@ def test_a_collective_culture_removes_the_diffusion_of_responsibility(backend):
             model.org.staff.lead_count[:] = 0
         claimed[culture] = np.mean(weeks)
     assert claimed[1.0] > 2 * claimed[0.0]
+
+
+# --- national mandates and newcomers ------------------------------------------------------------
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_national_initiative_that_fails_locally_is_issued_again_until_its_deadline(backend):
+    """McKee et al.: "duplication of initiatives": a mandate does not go away because the local
+    effort on it collapsed."""
+    model = quiet_model(backend, vacuum_patience=3, task_deadline=10)
+    model.org.staff.max_leads[:] = 0          # nobody can lead it: it keeps failing
+    t = add_task(model, required=1e9)
+    model.org.tasks.kind[t] = C.NATIONAL
+    for week in range(1, 10):
+        model.step()
+        assert model.org.tasks.status[t] == C.ACTIVE, week
+    model.step()
+    assert model.org.tasks.status[t] == C.ABANDONED
+    ts = model.timeseries()
+    assert ts["failed_vacuum"].sum() == 3 and ts["reissued"].sum() == 3     # weeks 3, 6, 9
+    assert ts["abandoned"].sum() == 1
+
+
+def test_a_newcomer_takes_on_the_commitment_prevailing_in_their_unit():
+    model = quiet_model(turnover_rate=0.0)
+    st = model.org.staff
+    unit0 = staff_of_unit(model, model.org.hospitals.unit_start[0])
+    unit1 = staff_of_unit(model, model.org.hospitals.unit_start[0] + 1)
+    st.motivation[unit0], st.motivation[unit1] = 0.1, 0.9
+    leavers = np.concatenate([unit0[1:], unit1[1:]])
+    replace_leavers(model.org, leavers, np.ones(model.org.tasks.leaders.shape),
+                    np.random.default_rng(0), model.constants)
+    assert st.motivation[unit0[1:]].mean() < 0.25 and st.motivation[unit1[1:]].mean() > 0.75
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_coalition_partner_is_an_ally_of_the_leaders(backend):
+    """"Productive coalitions and alliances": a manager does not co-opt a credible clinician whose
+    aims they cannot work with."""
+    partners = {}
+    for opposed in (False, True):
+        model = quiet_model(backend, coalition_rate=1.0, leadership_mix=0.5, grant_threshold=0.05,
+                            hybrid_share=0.0)
+        st = model.org.staff
+        manager = int(model.org.units.manager[0])
+        st.tenure[:] = 1000
+        st.motivation[:] = 0.0
+        unit0 = staff_of_unit(model, model.org.hospitals.unit_start[0])
+        clinicians = unit0[st.role[unit0] == C.CLINICIAN]
+        st.aim[manager] = 0.0
+        st.aim[clinicians] = np.pi if opposed else 0.1
+        t = add_task(model, unit_lo=0, width=1, required=1e9, leaders=(manager,), consolidation=1.0)
+        model.step()
+        partners[opposed] = int(model.org.tasks.partner[t])
+    assert partners[False] >= 0 and partners[True] == -1
