@@ -620,7 +620,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     st.lead_count[l] -= 1
             if brokered:
                 st.broker_load[ta.broker[t]] -= 1
-            if ta.kind[t] == _NATIONAL and (end == _FAILED_VACUUM or end == _FAILED_CONFLICT):
+            if (ta.kind[t] == _NATIONAL and (end == _FAILED_VACUUM or end == _FAILED_CONFLICT)
+                    and ta.age[t] < cfg.task_deadline):
                 # the body issues it again (sim.reference.reissue)
                 ta.progress[t] = 0.0
                 ta.last_dp[t] = 0.0

@@ -611,7 +611,8 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
             st.lead_count[l] -= 1
         if brokered:
             st.broker_load[ta.broker[t]] -= 1
-        if ta.kind[t] == C.NATIONAL and fate in (C.FAILED_VACUUM, C.FAILED_CONFLICT):
+        if (ta.kind[t] == C.NATIONAL and fate in (C.FAILED_VACUUM, C.FAILED_CONFLICT)
+                and ta.age[t] < cfg.task_deadline):
             reissue(k, h, t)
         else:
             ta.status[t] = fate
