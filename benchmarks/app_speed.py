@@ -183,10 +183,8 @@ def is_new_app(page) -> bool:
 def set_speed(page, weeks_per_s: float) -> None:
     """The play speed: the app's speed control (weeks/s), or Mesa's play interval in the old app."""
     if is_new_app(page):
-        page.evaluate("(v) => window.__setSpeed && window.__setSpeed(v)", weeks_per_s)
-        control = page.get_by_label("Play speed")
-        control.click()
-        page.get_by_role("option", name=re.compile(rf"^{weeks_per_s:g} week")).click()
+        page.locator(".v-select", has_text="Play speed").click()
+        page.get_by_role("option", name=re.compile(rf"^{weeks_per_s:g} weeks?/s")).click()
     else:
         interval = int(1000 / weeks_per_s)
         slider = page.locator(".v-input", has_text="Play Interval").get_by_role("slider")
