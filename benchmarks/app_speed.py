@@ -1,7 +1,8 @@
 """Speed of the teaching app in a real browser, and how many students one server serves.
 
     .venv/bin/python benchmarks/app_speed.py                       # speed of one session
-    .venv/bin/python benchmarks/app_speed.py --capacity 1,5,10,20  # concurrent sessions at 1 week/s
+    .venv/bin/python benchmarks/app_speed.py --capacity 1,5,10 --pin  # browser sessions at 1 week/s
+    .venv/bin/python benchmarks/app_speed.py --server-only 10,20,30,40  # the server's side alone
 
 ``leadsim app`` is served on a free localhost port and Debian's headless Chromium is driven with
 Playwright (``apt-get install -y chromium``; another path with ``LEADSIM_CHROMIUM``), as a student
@@ -11,19 +12,29 @@ animation frame), so the figures include the server's work, the websocket and th
 Speed (one session, the app's default scenario; targets of issue 14):
 
 * **play**: weeks per second while playing (the week counter's advance over ``--seconds``), and for
-  each view (organisation view and plots) the share of those weeks it showed: "every view updated
-  each week" means every share is 1.0. Target: at least 5 weeks/s with every view updated.
+  each view (organisation view and plots) the share of those weeks it was drawn with: in the page
+  (``dom_share``, from a MutationObserver on ``data-week``) and on screen (``painted_share``, a
+  change seen between two animation frames; two updates inside one frame count once). "Every
+  view updated each week" means every ``dom_share`` is 1.0. Target: at least 5 weeks/s with every
+  view updated.
 * **step**: from the click on *Step* until the week counter and every view show the next week
   (median of ``--steps``). Target: under 0.5 s.
 * **reset**: from the click on *Reset* (after playing) until week 0 and every view redrawn (median of
   ``--resets``). Target: under 2 s.
 
 Capacity (``--capacity N1,N2,...``): N pages of one browser each start a run and play at 1 week/s
-(the app's speed control; for the old app, play interval 1000 ms), for ``--seconds``; reported per
-N: the slowest and median session's weeks/s and the server's CPU use (share of one core, from
-``/proc``). A load is *sustained* when the slowest session keeps at least 0.95 weeks/s. With
-``--pin`` the server runs on CPU 0 and the browser on CPU 1 (``taskset``), so the browser's
-drawing for N students does not eat the server's core.
+(the app's speed control) for ``--seconds``; reported per N: the slowest and median session's
+weeks/s and the server's CPU use (share of one core, from ``/proc``). A load is *sustained* when
+the slowest session keeps at least 0.95 weeks/s. The server does the same work for every page, but
+drawing N pages' SVG would make this one machine's browser, not the server, the bottleneck (in a
+classroom every student's device draws its own): so only the first page draws its views, the
+others hide them (the page still receives and applies every update), unless ``--draw-all``. With
+``--pin`` the server runs on CPU 0 and the browser on CPU 1 (``taskset``).
+
+Server only (``--server-only N1,N2,...``): N students' pages rendered in this one process with
+Solara's test renderer (the app's code, play loops and widget updates; no browser, no websocket),
+each playing at 1 week/s: where the server alone saturates. The browser runs add what the
+websockets cost (compare their CPU per session-week).
 
 A view is an element with a ``data-view`` attribute (its ``data-week`` says which week it shows)
 or, in apps without those (the matplotlib version before issue 14), an ``img``. Wall times depend
@@ -75,6 +86,19 @@ PROBE = r"""
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
+  // every week each view was set to in the DOM (data-week), painted or not
+  p.domWeeks = {};
+  const record = (el) => {
+    const v = el.getAttribute && el.getAttribute('data-view');
+    if (!v) return;
+    (p.domWeeks[v] = p.domWeeks[v] || []).push([performance.now(), parseInt(el.getAttribute('data-week'))]);
+  };
+  new MutationObserver(muts => {
+    for (const m of muts) {
+      if (m.type === 'attributes') record(m.target);
+      else for (const n of m.addedNodes) { record(n); if (n.querySelectorAll) n.querySelectorAll('[data-view]').forEach(record); }
+    }
+  }).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['data-week']});
 }
 """
 
@@ -184,7 +208,7 @@ def set_speed(page, weeks_per_s: float) -> None:
     """The play speed: the app's speed control (weeks/s), or Mesa's play interval in the old app."""
     if is_new_app(page):
         page.locator(".v-select", has_text="Play speed").click()
-        page.get_by_role("option", name=re.compile(rf"^{weeks_per_s:g} weeks?/s")).click()
+        page.get_by_role("option", name=re.compile(rf"^{weeks_per_s:g} weeks?")).click()
     else:
         interval = int(1000 / weeks_per_s)
         slider = page.locator(".v-input", has_text="Play Interval").get_by_role("slider")
@@ -206,7 +230,7 @@ def play_rate(page, seconds: float) -> dict:
     button(page, "Pause", "\u275a\u275a").click()
     data = page.evaluate("(t) => ({w: window.__probe.weekEvents.filter(e => e[0] >= t), "
                          "v: window.__probe.viewEvents.filter(e => e[0] >= t), "
-                         "n: window.__probe.views.length})", probe_start)
+                         "n: window.__probe.views.length, d: window.__probe.domWeeks})", probe_start)
     weeks = data["w"]
     if len(weeks) < 3:
         return {"weeks_per_s": 0.0, "weeks": len(weeks), "view_share": []}
@@ -218,7 +242,11 @@ def play_rate(page, seconds: float) -> dict:
     for k in range(data["n"]):
         updates = sum(1 for t, i in data["v"] if i == k and t0 <= t <= t1)
         shares.append(round(min(updates / max(w1 - w0, 1), 9.99), 2))
-    return {"weeks_per_s": round(rate, 2), "weeks": w1 - w0, "view_share": shares}
+    # weeks each view was set to in the page (DOM), whether or not a frame was painted in between
+    dom = {name: round(len({w for _, w in events if w0 < w <= w1}) / max(w1 - w0, 1), 3)
+           for name, events in (data["d"] or {}).items()}
+    return {"weeks_per_s": round(rate, 2), "weeks": w1 - w0, "painted_share": shares,
+            "dom_share": dom}
 
 
 def click_latency(page, names: tuple[str, ...], target_week: int) -> float:
@@ -241,10 +269,12 @@ def speed(browser, url: str, args) -> dict:
         steps.append(click_latency(page, ("Step",), current_week(page) + 1))
     out["step_s"] = {"median": round(statistics.median(steps), 3), "all": [round(s, 3) for s in steps]}
     print(f"step: median {out['step_s']['median']:.3f} s {out['step_s']['all']}  ({load()})", flush=True)
-    if is_new_app(page):
-        set_speed(page, args.play_speed)
-    out["play"] = play_rate(page, args.seconds)
-    print(f"play: {out['play']}  ({load()})", flush=True)
+    out["play"] = {}
+    for setting in (args.play_speed if is_new_app(page) else ["default"]):
+        if setting != "default":
+            set_speed(page, setting)
+        out["play"][str(setting)] = play_rate(page, args.seconds)
+        print(f"play at {setting}: {out['play'][str(setting)]}  ({load()})", flush=True)
     resets = []
     for _ in range(args.resets):
         if current_week(page) == 0:
@@ -258,11 +288,17 @@ def speed(browser, url: str, args) -> dict:
     return out
 
 
-def capacity(browser, server: AppServer, url: str, sessions: int, seconds: float) -> dict:
+HIDE_VIEWS = ".leadsim-views, .leadsim-settings { display: none !important; }"
+
+
+def capacity(browser, server: AppServer, url: str, sessions: int, seconds: float,
+             draw_all: bool = False) -> dict:
     pages = []
-    for _ in range(sessions):
+    for k in range(sessions):
         page = open_app(browser, url, viewport=(1280, 900))
         set_speed(page, 1.0)
+        if k > 0 and not draw_all:   # the server's work is the same; the browser's is not ours
+            page.add_style_tag(content=HIDE_VIEWS)
         pages.append(page)
     starts = [p.evaluate("() => performance.now()") for p in pages]
     cpu0, wall0 = server.cpu_seconds(), time.monotonic()
@@ -287,19 +323,76 @@ def capacity(browser, server: AppServer, url: str, sessions: int, seconds: float
             "sustained": min(rates) >= 0.95, "load": load()}
 
 
+def server_only(sessions: int, seconds: float) -> dict:
+    """``sessions`` students' pages rendered in this process (Solara's test renderer: the app's
+    own code, its play loops and widget updates, without browsers or websockets), each playing at
+    1 week/s for ``seconds``: the weeks/s each reaches and this process's CPU use."""
+    import ipyvuetify as v
+    import solara
+
+    from sim.app.page import Page
+
+    def week_of(rc) -> int:
+        line = [w for w in rc.find(solara.widgets.HTML).widgets if w.attributes.get("data-run")]
+        return int(re.search(r"Week (\d+) of", line[0].unsafe_innerHTML).group(1))
+
+    def button_of(rc, label):
+        return [b for b in rc.find(v.Btn).widgets if label in b.children][0]
+
+    contexts = [solara.render(Page(), handle_error=False)[1] for _ in range(sessions)]
+    for rc in contexts:
+        [s for s in rc.find(v.Select).widgets if s.label == "Play speed"][0].v_model = "1 week/s"
+    for rc in contexts:
+        button_of(rc, "Play").click()
+    time.sleep(2)   # every loop running
+    t0, c0 = time.monotonic(), time.process_time()
+    w0 = [week_of(rc) for rc in contexts]
+    time.sleep(seconds)
+    t1, c1 = time.monotonic(), time.process_time()
+    rates = [(week_of(rc) - a) / (t1 - t0) for rc, a in zip(contexts, w0)]
+    for rc in contexts:
+        button_of(rc, "Pause").click()
+    time.sleep(1.5)
+    for rc in contexts:
+        rc.close()
+    return {"sessions": sessions, "slowest_weeks_per_s": round(min(rates), 3),
+            "median_weeks_per_s": round(statistics.median(rates), 3),
+            "cpu_share_of_one_core": round((c1 - c0) / (t1 - t0), 2),
+            "cpu_ms_per_session_week": round(1000 * (c1 - c0) / max(sum(rates) * (t1 - t0), 1e-9), 1),
+            "sustained": min(rates) >= 0.95, "load": load()}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=20, help="seconds of play per measurement")
     parser.add_argument("--steps", type=int, default=7, help="timed Step clicks")
     parser.add_argument("--resets", type=int, default=3, help="timed Reset clicks")
-    parser.add_argument("--play-speed", type=float, default=10,
-                        help="speed chosen in the app before the play measurement (weeks/s; the "
-                             "fastest setting shows what the app sustains)")
+    parser.add_argument("--play-speed", type=float, nargs="+", default=[5, 20],
+                        help="speeds chosen in the app for the play measurements (weeks/s; the "
+                             "default 5 and the fastest setting, which shows what the app "
+                             "sustains)")
     parser.add_argument("--capacity", default="", help="comma-separated numbers of sessions")
+    parser.add_argument("--server-only", default="",
+                        help="comma-separated numbers of sessions rendered in this process, "
+                             "without browsers (the server's own share of the capacity)")
+    parser.add_argument("--draw-all", action="store_true",
+                        help="capacity: every page draws its views (this machine's browser then "
+                             "limits the figure)")
     parser.add_argument("--pin", action="store_true",
                         help="server on CPU 0, browser on CPU 1 (taskset)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON at the end")
     args = parser.parse_args(argv)
+    if args.server_only:
+        from sim.app.model import warm_up
+
+        warm_up()
+        rows = []
+        for n in [int(x) for x in args.server_only.split(",") if x]:
+            rows.append(server_only(n, args.seconds))
+            print(json.dumps(rows[-1]), flush=True)
+        if args.json:
+            print(json.dumps({"cpus": os.cpu_count(), "server_only": rows}, indent=1))
+        return 0
     if not CHROMIUM.exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
@@ -325,7 +418,7 @@ def main(argv=None) -> int:
         else:
             results["capacity"] = []
             for n in [int(x) for x in args.capacity.split(",") if x]:
-                row = capacity(browser, server, server.url, n, args.seconds)
+                row = capacity(browser, server, server.url, n, args.seconds, args.draw_all)
                 results["capacity"].append(row)
                 print(json.dumps(row), flush=True)
         browser.close()

@@ -22,7 +22,7 @@ import traceback
 import solara
 import solara.lab
 
-from .export import run_label, series_csv, views_png
+from .export import series_csv, views_png
 from .info import info_html
 from .live import network_ties, network_view, tasks_view, chart_view
 from .model import (DEFAULT_SCENARIO, KNOBS, PRESETS, RUN_KNOBS, Knob, TeachingModel,
@@ -41,6 +41,7 @@ DEFAULT_SEED = 1
 SPEEDS = {"1 week/s": 1.0, "2 weeks/s": 2.0, "5 weeks/s": 5.0, "10 weeks/s": 10.0,
           "20 weeks/s": 20.0}
 DEFAULT_SPEED = "5 weeks/s"
+CATCH_UP_S = 0.5    # a late week is made up for by shorter pauses, up to this far behind
 
 CSS = """
 .leadsim-app { font-size: 16px; line-height: 1.45; color: #1a1a1a; }
@@ -141,10 +142,16 @@ def moved_settings(pending: dict, model) -> list[str]:
     return [k for k, v in pending.items() if model.settings.get(k) != v]
 
 
-def view_element(name: str, week: int, svg: str):
+def view_html(name: str, week: int, svg: str) -> str:
     """One live view; ``data-view`` and ``data-week`` say which view and which week it shows."""
-    return solara.HTML(tag="div", unsafe_innerHTML=svg,
-                       attributes={"data-view": name, "data-week": str(week)})
+    return f'<div data-view="{name}" data-week="{week}">{svg}</div>'
+
+
+def card_html(title: str, body: str, legend: str = "", note: str = "") -> str:
+    """A card's content: heading, view, legend and note, as one piece of HTML (one element to
+    update a week, not four)."""
+    return (f"<h2>{title}</h2>{body}{legend}"
+            + (f'<p class="leadsim-note">{note}</p>' if note else ""))
 
 
 @solara.component
@@ -160,16 +167,14 @@ def OrganisationCards(model, tick: int):
         solara.HTML(tag="h2", unsafe_innerHTML=f"Hospital 0: staff and who leads (week {model.week})")
         with solara.Div(classes=["leadsim-stack"]):
             solara.HTML(tag="div", unsafe_innerHTML=ties, attributes={"data-ties": str(ties_key)})
-            with solara.Div(classes=["leadsim-top"]):
-                view_element("network", network.week, network.svg)
+            solara.HTML(tag="div", classes=["leadsim-top"],
+                        unsafe_innerHTML=view_html("network", network.week, network.svg))
         solara.HTML(tag="div", unsafe_innerHTML=NETWORK_LEGEND)
-    with solara.Div(classes=["leadsim-card"]):
-        solara.HTML(tag="h2", unsafe_innerHTML=f"Hospital 0: active QI tasks (week {model.week})")
-        view_element("tasks", tasks.week, tasks.svg)
-        solara.HTML(tag="div", unsafe_innerHTML=TASKS_LEGEND)
-        solara.HTML(tag="p", classes=["leadsim-note"], unsafe_innerHTML=(
-            "Ended so far in hospital 0: " + ", ".join(f"{k} {v}" for k, v in ended.items())
-            + ". Letters: M manager, C clinician, H hybrid, Q coordinator, with post number."))
+    solara.HTML(tag="section", classes=["leadsim-card"], unsafe_innerHTML=card_html(
+        f"Hospital 0: active QI tasks (week {model.week})",
+        view_html("tasks", tasks.week, tasks.svg), TASKS_LEGEND,
+        "Ended so far in hospital 0: " + ", ".join(f"{k} {v}" for k, v in ended.items())
+        + ". Letters: M manager, C clinician, H hybrid, Q coordinator, with post number."))
 
 
 @solara.component
@@ -178,17 +183,16 @@ def ChartCards(model, tick: int):
     frame = outcome_series(model)
     for chart in CHARTS:
         view = chart_view(chart, frame, model.week)
-        with solara.Div(classes=["leadsim-card"]):
-            solara.HTML(tag="h2", unsafe_innerHTML=chart.title)
-            view_element(view.name, view.week, view.svg)
-            solara.HTML(tag="div", unsafe_innerHTML=CHART_LEGENDS[chart.name])
-            solara.HTML(tag="p", classes=["leadsim-note"], unsafe_innerHTML=chart.note)
+        solara.HTML(tag="section", classes=["leadsim-card"], unsafe_innerHTML=card_html(
+            chart.title, view_html(view.name, view.week, view.svg), CHART_LEGENDS[chart.name],
+            chart.note))
 
 
 @solara.component
-def ExportButtons(model, tick: int):
-    """Downloads of the current run: the weekly series (CSV) and every view (PNG)."""
-    label = run_label(model)
+def ExportButtons(model):
+    """Downloads of the current run: the weekly series (CSV) and every view (PNG), as they are
+    when the button is pressed (the week is in the file)."""
+    label = f"{model.scenario_name}-seed{model.params.seed}"
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px", "margin": "8px 0"}):
         solara.FileDownload(lambda: series_csv(model), filename=f"leadsim-{label}.csv",
                             label="Download data (CSV)", mime_type="text/csv")
@@ -307,8 +311,8 @@ def Classroom(names: list[str], broken: dict[str, str]):
                 wait = next_at - time.perf_counter()
                 if wait > 0:
                     time.sleep(wait)
-                else:
-                    next_at = time.perf_counter()   # behind: never try to catch up
+                elif wait < -CATCH_UP_S:
+                    next_at = time.perf_counter()   # far behind (busy server): start afresh
         except Exception as err:
             traceback.print_exc()
             error.set(f"error in step: {err}")
@@ -347,6 +351,14 @@ def Classroom(names: list[str], broken: dict[str, str]):
 
 
 @solara.component
+def ViewControls(speed, large):
+    """Play speed and large text (its own component: not redrawn every week)."""
+    with solara.Div(style={"width": "150px"}):
+        solara.Select("Play speed", values=list(SPEEDS), value=speed, dense=True)
+    solara.Switch(label="Large text", value=large)
+
+
+@solara.component
 def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, scenario_name: str):
     """Everything that changes every week, in one component (one redraw a week): the bar with
     the run controls and the running model's settings, the views and the export."""
@@ -364,9 +376,7 @@ def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, s
                               on_click=lambda: playing.set(True), disabled=not model.running)
             solara.Button("Step", icon_name="mdi-step-forward", color="primary", on_click=step,
                           disabled=playing.value or not model.running)
-            with solara.Div(style={"width": "150px"}):
-                solara.Select("Play speed", values=list(SPEEDS), value=speed, dense=True)
-            solara.Switch(label="Large text", value=large)
+            ViewControls(speed, large)
         solara.HTML(tag="div", classes=["leadsim-run"], unsafe_innerHTML=run_description(model),
                     attributes={"data-run": "line"})
         if moved:
@@ -383,7 +393,7 @@ def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, s
         with solara.Div(classes=["leadsim-views"]):
             OrganisationCards(model, week)
             ChartCards(model, week)
-        ExportButtons(model, week)
+        ExportButtons(model)
 
 
 @solara.component
