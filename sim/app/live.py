@@ -174,7 +174,7 @@ def tasks_view(model, rows: list[TaskRow] | None = None, hospital: int = 0) -> V
     s0 = int(org.hospitals.staff_start[hospital])
     rows = active_tasks(model, hospital) if rows is None else rows
     shown = rows[-MAX_TASK_ROWS:]
-    width, label_w, bars_w, row_h, top = 600, 112, 240, 28, 36
+    width, label_w, bars_w, row_h, top = 540, 108, 200, 28, 36
     height = top + row_h * max(len(shown), 4) + 10
     x0 = label_w
     unit_w = bars_w / max(nu, 1)
@@ -217,9 +217,9 @@ def tasks_view(model, rows: list[TaskRow] | None = None, hospital: int = 0) -> V
                 out.append(f'<rect x="{num(bx)}" y="{num(y + 13)}" width="{num(bw)}" height="6" '
                            f'fill="url(#ls-hatch)"/>')
         out.append("</g>")
-        out.append(f'<text x="{x0 - 8}" y="{num(y + 15)}" text-anchor="end" font-size="15" '
+        out.append(f'<text x="{x0 - 8}" y="{num(y + 15)}" text-anchor="end" font-size="16" '
                    f'fill="#222">#{row.number} {"national" if row.national else "local"}</text>'
-                   f'<text x="{x0 + bars_w + 8}" y="{num(y + 15)}" font-size="15" fill="#222">'
+                   f'<text x="{x0 + bars_w + 8}" y="{num(y + 15)}" font-size="16" fill="#222">'
                    f'{esc(_row_text(model, row, s0))}</text>')
     if not rows:
         out.append(f'<text x="{x0 + bars_w / 2}" y="{top + 50}" text-anchor="middle" '

@@ -51,7 +51,9 @@ CSS = """
   border-bottom: 1px solid #ccc; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
 .leadsim-bar h1 { font-size: 1.2em; margin: 0 12px 0 0; font-weight: 600; }
 .leadsim-run { flex: 1 1 300px; font-size: 0.95em; }
-.leadsim-buttons { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.leadsim-buttons { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; }
+.leadsim-buttons .v-input { margin-top: 0; padding-top: 0; flex: 0 0 auto; }
+.leadsim-buttons .v-input__details { display: none; }
 .leadsim-body { display: flex; flex-wrap: wrap; gap: 14px; padding: 10px 12px; align-items: flex-start; }
 .leadsim-settings { flex: 1 1 300px; max-width: 390px; min-width: 0; }
 .leadsim-main { flex: 999 1 560px; min-width: 0; }
@@ -75,7 +77,9 @@ CSS = """
 .leadsim-knob-ends { display: flex; justify-content: space-between; gap: 8px; font-size: 0.82em; color: #444; }
 .leadsim-changed { color: #8a4500; font-size: 0.85em; font-weight: 600; }
 .leadsim-info { max-width: 60em; }
-.leadsim-info h3 { font-size: 1.1em; margin: 1em 0 0.3em 0; }
+.leadsim-info h3 { font-size: 1.15em; margin: 1.1em 0 0.3em 0; }
+.leadsim-info p { margin: 0 0 0.6em 0; }
+.leadsim-info ul, .leadsim-info ol { margin: 0 0 0.6em 0; padding-left: 1.4em; }
 .leadsim-info dt { font-weight: 600; margin-top: 0.5em; }
 .leadsim-info dd { margin-left: 1.2em; }
 .leadsim-app .v-slider .v-slider-thumb__surface { border: 2px solid #fff; }
@@ -353,9 +357,10 @@ def Classroom(names: list[str], broken: dict[str, str]):
 @solara.component
 def ViewControls(speed, large):
     """Play speed and large text (its own component: not redrawn every week)."""
-    with solara.Div(style={"width": "150px"}):
-        solara.Select("Play speed", values=list(SPEEDS), value=speed, dense=True)
-    solara.Switch(label="Large text", value=large)
+    with solara.Div(classes=["leadsim-buttons"]):
+        with solara.Div(style={"width": "150px"}):
+            solara.Select("Play speed", values=list(SPEEDS), value=speed, dense=True)
+        solara.Switch(label="Large text", value=large)
 
 
 @solara.component

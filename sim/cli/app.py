@@ -92,6 +92,7 @@ def app_command(args) -> int:
         return 0
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")   # its fixed corner covers the app's views
     if args.scenarios is not None:
         env["LEADSIM_SCENARIOS"] = str(Path(args.scenarios).resolve())
     if assets.missing_packages():
