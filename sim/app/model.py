@@ -1,10 +1,12 @@
 """A small, classroom-sized model built from a scenario file and a few flat knobs.
 
-Mesa's ``SolaraViz`` rebuilds the model on *Reset* as ``type(model)(**slider_values)``, so the
-model class it shows must take flat keyword arguments. :class:`TeachingModel` is that thin
-factory over :class:`sim.model.LeadershipModel`: it loads a scenario (``scenarios/*.toml``), shrinks
-it to a size that steps at interactive speed, applies the values of the app's sliders and stops at
-the scenario's horizon.
+The app rebuilds the model on *Reset* from flat slider values (as Mesa's ``SolaraViz`` would:
+``type(model)(**slider_values)``). :class:`TeachingModel` is that thin factory over
+:class:`sim.model.LeadershipModel`: it loads a scenario (``scenarios/*.toml``), shrinks it to a
+size that steps at interactive speed, applies the values of the app's sliders and stops at the
+scenario's horizon. Also here: the sliders (:data:`KNOBS`, :data:`RUN_KNOBS`: range, step, unit,
+what the ends mean), the presets (:data:`PRESETS`) and the scenario's story
+(:func:`scenario_story`).
 """
 
 from __future__ import annotations
