@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/app_speed.py                       # speed of one session
     .venv/bin/python benchmarks/app_speed.py --capacity 1,5,10 --pin  # browser sessions at 1 week/s
     .venv/bin/python benchmarks/app_speed.py --server-only 10,20,30,40  # the server's side alone
+    git archive dd962b5 | tar -x -C /tmp/old && .venv/bin/python benchmarks/app_speed.py --app-dir /tmp/old
 
 ``leadsim app`` is served on a free localhost port and Debian's headless Chromium is driven with
 Playwright (``apt-get install -y chromium``; another path with ``LEADSIM_CHROMIUM``), as a student
@@ -137,16 +138,17 @@ def free_port() -> int:
 class AppServer:
     """``leadsim app`` on a free port (optionally pinned to CPU 0), stopped on exit."""
 
-    def __init__(self, pin: bool):
+    def __init__(self, pin: bool, app_dir: Path = REPO):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         cmd = [sys.executable, "-m", "sim", "app", "--port", str(self.port), "--host", "127.0.0.1",
-               "--scenarios", str(REPO / "scenarios")]
+               "--scenarios", str(app_dir / "scenarios")]
         if pin:
             cmd = ["taskset", "-c", "0", *cmd]
+        env = {**os.environ, "PYTHONPATH": str(app_dir)}   # that checkout's sim package
         self.log = open(os.environ.get("APP_SPEED_LOG", "/dev/null"), "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True, cwd=REPO)
+                                     start_new_session=True, cwd=app_dir, env=env)
 
     def __enter__(self):
         deadline = time.monotonic() + 180
@@ -380,6 +382,9 @@ def main(argv=None) -> int:
                              "limits the figure)")
     parser.add_argument("--pin", action="store_true",
                         help="server on CPU 0, browser on CPU 1 (taskset)")
+    parser.add_argument("--app-dir", type=Path, default=REPO,
+                        help="serve the app of another checkout of the project (e.g. an export of "
+                             "an older commit, for a before/after comparison)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON at the end")
     args = parser.parse_args(argv)
     if args.server_only:
@@ -401,7 +406,7 @@ def main(argv=None) -> int:
 
     warm_up()
     results = {"cpus": os.cpu_count(), "start": load()}
-    with AppServer(args.pin) as server, sync_playwright() as pw:
+    with AppServer(args.pin, args.app_dir.resolve()) as server, sync_playwright() as pw:
         chromium_args = list(CHROMIUM_ARGS)
         executable = str(CHROMIUM)
         env = None
