@@ -241,6 +241,45 @@ def test_page_renders_without_a_browser(scenarios):
     rc.close()
 
 
+def _wait(condition, seconds=60.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_play_updates_every_view_each_week_and_reset_redraws(scenarios):
+    import re
+
+    import ipyvuetify as v
+    import solara
+
+    from sim.app.page import Page
+
+    (scenarios / "baseline.toml").write_text('name = "baseline"\nticks = 60\n')
+    _, rc = solara.render(Page(), handle_error=False)
+    speed = next(s for s in rc.find(v.Select).widgets if s.label == "Play speed")
+    speed.v_model = "20 weeks/s"
+
+    def week() -> int:
+        return int(re.search(r"Week (\d+) of", _run_line(rc)).group(1))
+
+    _button(rc, "Play").click()
+    _wait(lambda: week() >= 6)
+    _button(rc, "Pause").click()
+    _wait(lambda: any("Play" in b.children for b in rc.find(v.Btn).widgets))
+    shown = week()
+    assert _views(rc) == {name: shown for name in VIEWS}   # drawn in the week the run line says
+    _button(rc, "Reset").click()
+    assert week() == 0 and _views(rc) == {name: 0 for name in VIEWS}
+    _button(rc, "Play").click()   # plays to the horizon and stops there
+    _wait(lambda: week() == 60 and any("Play" in b.children for b in rc.find(v.Btn).widgets))
+    assert _views(rc) == {name: 60 for name in VIEWS} and "finished" in _run_line(rc)
+    rc.close()
+
+
 def test_a_moved_slider_is_marked_until_reset(scenarios):
     import ipyvuetify as v
     import solara

@@ -85,17 +85,21 @@ def shape(category: int, x: float, y: float, r: float, fill: str, tip: str = "")
 
 def network_ties(model, hospital: int = 0) -> tuple[str, int]:
     """The ties layer: informal ties (grey) and formal reporting lines (dark, dashed), as SVG
-    paths, and a key that changes whenever they do."""
+    paths, and a key that changes whenever they do (drawn again only when the ties changed)."""
     org = model.org
     st, net = org.staff, org.network
     s0, s1 = int(org.hospitals.staff_start[hospital]), int(org.hospitals.staff_end[hospital])
-    xy = _layout(model, hospital)
-    posts = np.arange(s0, s1)
-    src = np.repeat(posts, np.diff(net.ptr[s0:s1 + 1]))
-    dst = net.idx[net.ptr[s0]:net.ptr[s1]]
-    keep = (dst > src) & (dst < s1)
-    informal = segments_path(xy[src[keep] - s0], xy[dst[keep] - s0])
+    ptr = net.ptr[s0:s1 + 1] - net.ptr[s0]
+    idx = net.idx[net.ptr[s0]:net.ptr[s1]]
     sup = st.supervisor[s0:s1]
+    cached = getattr(model, "_svg_ties", None)
+    if (cached is not None and cached[0] == hospital and np.array_equal(cached[1], ptr)
+            and np.array_equal(cached[2], idx) and np.array_equal(cached[3], sup)):
+        return cached[4], cached[5]
+    xy = _layout(model, hospital)
+    src = np.repeat(np.arange(s0, s1), np.diff(ptr))
+    keep = (idx > src) & (idx < s1)
+    informal = segments_path(xy[src[keep] - s0], xy[idx[keep] - s0])
     has = (sup >= s0) & (sup < s1)
     formal = segments_path(xy[np.flatnonzero(has)], xy[sup[has] - s0])
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {NET_SIZE} {NET_SIZE}" '
@@ -103,7 +107,9 @@ def network_ties(model, hospital: int = 0) -> tuple[str, int]:
            f'<path d="{informal}" stroke="#9e9e9e" stroke-width="0.7" stroke-opacity="0.45" fill="none"/>'
            f'<path d="{formal}" stroke="#333" stroke-width="1.1" stroke-opacity="0.7" '
            f'stroke-dasharray="4 3" fill="none"/></svg>')
-    return svg, hash((informal, formal))
+    key = hash((informal, formal))
+    model._svg_ties = (hospital, ptr.copy(), idx.copy(), sup.copy(), svg, key)
+    return svg, key
 
 
 def network_view(model, rows: list[TaskRow] | None = None, hospital: int = 0) -> View:

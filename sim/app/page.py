@@ -158,38 +158,80 @@ def card_html(title: str, body: str, legend: str = "", note: str = "") -> str:
             + (f'<p class="leadsim-note">{note}</p>' if note else ""))
 
 
-@solara.component
-def OrganisationCards(model, tick: int):
-    """Hospital 0's staff network (ties layer under the people layer) and its QI tasks
-    (``tick`` changes with every step and reset, so they are redrawn then)."""
+ORGANISATION_NOTE = "Letters: M manager, C clinician, H hybrid, Q coordinator, with post number."
+
+
+def live_content(model) -> dict[str, str]:
+    """The HTML of every part of the page that changes every week, by part: the run line, the
+    organisation view (heading, ties layer, people layer, tasks card) and the four chart cards."""
     rows = active_tasks(model, 0)
-    ties, ties_key = network_ties(model, 0)
+    ties, _ = network_ties(model, 0)
     network = network_view(model, rows)
     tasks = tasks_view(model, rows)
     ended = ended_counts(model, 0)
-    with solara.Div(classes=["leadsim-card"]):
-        solara.HTML(tag="h2", unsafe_innerHTML=f"Hospital 0: staff and who leads (week {model.week})")
-        with solara.Div(classes=["leadsim-stack"]):
-            solara.HTML(tag="div", unsafe_innerHTML=ties, attributes={"data-ties": str(ties_key)})
-            solara.HTML(tag="div", classes=["leadsim-top"],
-                        unsafe_innerHTML=view_html("network", network.week, network.svg))
-        solara.HTML(tag="div", unsafe_innerHTML=NETWORK_LEGEND)
-    solara.HTML(tag="section", classes=["leadsim-card"], unsafe_innerHTML=card_html(
-        f"Hospital 0: active QI tasks (week {model.week})",
-        view_html("tasks", tasks.week, tasks.svg), TASKS_LEGEND,
-        "Ended so far in hospital 0: " + ", ".join(f"{k} {v}" for k, v in ended.items())
-        + ". Letters: M manager, C clinician, H hybrid, Q coordinator, with post number."))
-
-
-@solara.component
-def ChartCards(model, tick: int):
-    """The four charts of :data:`sim.app.series.CHARTS`, all hospitals of the run."""
+    content = {
+        "run": run_description(model),
+        "network-title": f"Hospital 0: staff and who leads (week {model.week})",
+        "ties": ties,
+        "network": view_html("network", network.week, network.svg),
+        "tasks": card_html(
+            f"Hospital 0: active QI tasks (week {model.week})",
+            view_html("tasks", tasks.week, tasks.svg), TASKS_LEGEND,
+            "Ended so far in hospital 0: " + ", ".join(f"{k} {v}" for k, v in ended.items())
+            + ". " + ORGANISATION_NOTE),
+    }
     frame = outcome_series(model)
     for chart in CHARTS:
         view = chart_view(chart, frame, model.week)
-        solara.HTML(tag="section", classes=["leadsim-card"], unsafe_innerHTML=card_html(
-            chart.title, view_html(view.name, view.week, view.svg), CHART_LEGENDS[chart.name],
-            chart.note))
+        content[chart.name] = card_html(chart.title, view_html(view.name, view.week, view.svg),
+                                        CHART_LEGENDS[chart.name], chart.note)
+    return content
+
+
+@solara.component
+def LiveHTML(part: str, content: str, tick: int, registry: dict, tag: str = "div",
+             classes: list[str] | None = None, attributes: dict | None = None):
+    """A part of the page that changes every week. While playing, the play loop sets its HTML
+    directly (found in ``registry``), without re-rendering the page: a week then costs the
+    server the drawing alone. ``tick`` is written into the HTML so that every render of the
+    page, too, sends it afresh."""
+    element = solara.HTML(tag=tag, unsafe_innerHTML=f"<!--{tick}-->{content}",
+                          classes=classes or [], attributes=attributes or {})
+
+    def register():
+        registry[part] = solara.get_widget(element)
+        return lambda: registry.pop(part, None)
+
+    solara.use_effect(register, [])
+    return element
+
+
+def push_live(registry: dict, model) -> bool:
+    """Set the HTML of every registered live part from ``model``; False (nothing done) unless
+    every part is on the page."""
+    content = live_content(model)
+    widgets = dict(registry)
+    if set(widgets) != set(content):
+        return False
+    for part, widget in widgets.items():
+        widget.unsafe_innerHTML = content[part]
+    return True
+
+
+@solara.component
+def LiveViews(content: dict, tick: int, registry: dict):
+    """Hospital 0's staff network (ties layer under the people layer), its QI tasks, and the
+    four charts of :data:`sim.app.series.CHARTS` (all hospitals of the run)."""
+    with solara.Div(classes=["leadsim-card"]):
+        LiveHTML("network-title", content["network-title"], tick, registry, tag="h2")
+        with solara.Div(classes=["leadsim-stack"]):
+            LiveHTML("ties", content["ties"], tick, registry)
+            LiveHTML("network", content["network"], tick, registry, classes=["leadsim-top"])
+        solara.HTML(tag="div", unsafe_innerHTML=NETWORK_LEGEND)
+    LiveHTML("tasks", content["tasks"], tick, registry, tag="section", classes=["leadsim-card"])
+    for chart in CHARTS:
+        LiveHTML(chart.name, content[chart.name], tick, registry, tag="section",
+                 classes=["leadsim-card"])
 
 
 @solara.component
@@ -244,7 +286,8 @@ def Page():
 def Classroom(names: list[str], broken: dict[str, str]):
     """The app for one student: the running model, the sliders' settings and the views.
 
-    Only :func:`LiveArea` reads ``tick``, so a week's redraw leaves the settings alone."""
+    Only :func:`LiveArea` reads ``tick``, so a redraw leaves the settings alone; while playing,
+    the play loop updates the live parts directly (:func:`push_live`)."""
     initial = DEFAULT_SCENARIO if DEFAULT_SCENARIO in names else names[0]
 
     def first_model():
@@ -252,6 +295,7 @@ def Classroom(names: list[str], broken: dict[str, str]):
         return TeachingModel(initial, DEFAULT_HOSPITALS, DEFAULT_SEED, **defaults)
 
     model = solara.use_reactive(solara.use_memo(first_model, []))
+    registry = solara.use_memo(dict, [])   # the live parts' widgets, by part
     pending = solara.use_reactive(dict(model.value.settings))
     scenario = solara.use_reactive(initial)
     tick = solara.use_reactive(0)
@@ -301,8 +345,9 @@ def Classroom(names: list[str], broken: dict[str, str]):
         pending.set({**pending.value, name: value})
 
     def play_loop():
-        """While playing: step, redraw (setting ``tick`` renders the views in this thread), wait
-        for the next week's turn at the chosen speed."""
+        """While playing: step, redraw the live parts (directly, or by a render of the page when
+        they are not all on it), wait for the next week's turn at the chosen speed. At the end,
+        one render of the page brings everything else up to date."""
         if not playing.value:
             return
         running = model.value
@@ -310,7 +355,8 @@ def Classroom(names: list[str], broken: dict[str, str]):
         try:
             while playing.value and model.value is running and running.running:
                 running.step()
-                tick.set(tick.value + 1)
+                if not push_live(registry, running):
+                    tick.set(tick.value + 1)
                 next_at += 1.0 / SPEEDS[speed.value]
                 wait = next_at - time.perf_counter()
                 if wait > 0:
@@ -322,6 +368,7 @@ def Classroom(names: list[str], broken: dict[str, str]):
             error.set(f"error in step: {err}")
         if model.value is running:
             playing.set(False)
+            tick.set(tick.value + 1)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -351,7 +398,7 @@ def Classroom(names: list[str], broken: dict[str, str]):
                                    set_pending)
             with solara.Div(classes=["leadsim-main"]):
                 LiveArea(current, tick, playing, speed, large, tab, len(moved), reset, step,
-                         scenario.value)
+                         scenario.value, registry)
 
 
 @solara.component
@@ -364,10 +411,12 @@ def ViewControls(speed, large):
 
 
 @solara.component
-def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, scenario_name: str):
-    """Everything that changes every week, in one component (one redraw a week): the bar with
-    the run controls and the running model's settings, the views and the export."""
+def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, scenario_name: str,
+             registry: dict):
+    """Everything that changes with the week, in one component: the bar with the run controls
+    and the running model's settings, the views and the export."""
     week = tick.value   # a new value every step and every reset
+    content = live_content(model)
     with solara.Div(classes=["leadsim-bar"]):
         solara.HTML(tag="h1", unsafe_innerHTML=TITLE)
         with solara.Div(classes=["leadsim-buttons"]):
@@ -382,8 +431,8 @@ def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, s
             solara.Button("Step", icon_name="mdi-step-forward", color="primary", on_click=step,
                           disabled=playing.value or not model.running)
             ViewControls(speed, large)
-        solara.HTML(tag="div", classes=["leadsim-run"], unsafe_innerHTML=run_description(model),
-                    attributes={"data-run": "line"})
+        LiveHTML("run", content["run"], week, registry, classes=["leadsim-run"],
+                 attributes={"data-run": "line"})
         if moved:
             solara.HTML(tag="div", classes=["leadsim-changed"], attributes={"role": "status"},
                         unsafe_innerHTML=(f"{moved} setting{'s' if moved > 1 else ''} changed: "
@@ -396,8 +445,7 @@ def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, s
         InfoPanel(scenario_name)
     else:
         with solara.Div(classes=["leadsim-views"]):
-            OrganisationCards(model, week)
-            ChartCards(model, week)
+            LiveViews(content, week, registry)
         ExportButtons(model)
 
 

@@ -41,26 +41,27 @@ def outcome_series(model) -> pd.DataFrame:
     Improvement and ended tasks (completed, failed, abandoned) are cumulative since week 1 (improvement per hospital); the task
     counts are this week's; direction, alignment and commitment are this week's values.
     """
-    reporters = model.datacollector.get_model_vars_dataframe()
-    weeks = len(reporters)
+    reporters = {k: np.asarray(v, dtype=float)   # the DataCollector's lists (no DataFrame: fast)
+                 for k, v in model.datacollector.model_vars.items()}
+    weeks = len(reporters["improvement"]) if reporters else 0
     if weeks == 0:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in SERIES_COLUMNS})
     records = model.record_array()[-weeks:].sum(axis=1)   # weeks x columns, pooled over hospitals
     n_hospitals = model.org.hospitals.aim.shape[0]
     return pd.DataFrame({
         "week": np.arange(model.week - weeks + 1, model.week + 1),
-        "improvement_per_hospital": reporters["improvement"].cumsum().to_numpy() / n_hospitals,
-        "sustained_improvement": reporters["sustained_improvement"].to_numpy(),
-        "completed": reporters["completed"].cumsum().to_numpy(),
-        "failed_nobody_in_charge": reporters["failed_nobody_in_charge"].cumsum().to_numpy(),
-        "failed_conflict": reporters["failed_conflict"].cumsum().to_numpy(),
+        "improvement_per_hospital": reporters["improvement"].cumsum() / n_hospitals,
+        "sustained_improvement": reporters["sustained_improvement"],
+        "completed": reporters["completed"].cumsum(),
+        "failed_nobody_in_charge": reporters["failed_nobody_in_charge"].cumsum(),
+        "failed_conflict": reporters["failed_conflict"].cumsum(),
         "abandoned": records[:, COL["abandoned"]].cumsum(),
-        "active_tasks": reporters["active_tasks"].to_numpy(),
-        "tasks_without_leader": reporters["tasks_without_leader"].to_numpy(),
-        "tasks_in_conflict": reporters["tasks_in_conflict"].to_numpy(),
+        "active_tasks": reporters["active_tasks"],
+        "tasks_without_leader": reporters["tasks_without_leader"],
+        "tasks_in_conflict": reporters["tasks_in_conflict"],
         "direction": _share(records[:, COL["directed_tasks"]], records[:, COL["active_tasks"]]),
         "alignment": _share(records[:, COL["aligned_effort"]], records[:, COL["effort"]]),
-        "commitment": reporters["mean_motivation"].to_numpy(),
+        "commitment": reporters["mean_motivation"],
     })[list(SERIES_COLUMNS)]
 
 

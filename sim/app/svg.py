@@ -140,7 +140,7 @@ def line_chart(weeks: np.ndarray, lines: list[Line], title: str, ylabel: str, *,
         ok = np.isfinite(v)
         if not ok.any():
             continue
-        pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(sx(weeks[ok]), sy(v[ok])))
+        pts = " ".join(map("{:.1f},{:.1f}".format, sx(weeks[ok]).tolist(), sy(v[ok]).tolist()))
         dash = DASHES[line.dash]
         out.append(f'<polyline points="{pts}" fill="none" stroke="{line.colour}" stroke-width="2.6" '
                    f'stroke-linejoin="round"' + (f' stroke-dasharray="{dash}"' if dash else "")
