@@ -229,7 +229,9 @@ def play_rate(page, seconds: float) -> dict:
     probe_start = page.evaluate("() => performance.now()")
     button(page, "Play", "\u25b6").click()
     page.wait_for_timeout(seconds * 1000)
-    button(page, "Pause", "\u275a\u275a").click()
+    pause = button(page, "Pause", "\u275a\u275a")
+    if pause.count():
+        pause.click()
     data = page.evaluate("(t) => ({w: window.__probe.weekEvents.filter(e => e[0] >= t), "
                          "v: window.__probe.viewEvents.filter(e => e[0] >= t), "
                          "n: window.__probe.views.length, d: window.__probe.domWeeks})", probe_start)
@@ -275,6 +277,8 @@ def speed(browser, url: str, args) -> dict:
     for setting in (args.play_speed if is_new_app(page) else ["default"]):
         if setting != "default":
             set_speed(page, setting)
+        if current_week(page) != 0:   # from week 0, so that the run does not reach its horizon
+            click_latency(page, ("Reset",), 0)
         out["play"][str(setting)] = play_rate(page, args.seconds)
         print(f"play at {setting}: {out['play'][str(setting)]}  ({load()})", flush=True)
     resets = []
