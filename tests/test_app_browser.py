@@ -275,6 +275,8 @@ def test_student_and_teacher_session(browser, app_url):
     phone = open_page(browser, app_url, 390, 844, problems)
     expect(phone.get_by_role("button", name="Play", exact=True)).to_be_in_viewport()
     network = phone.locator('[data-view="network"]')
+    phone.locator('[data-view="dac"]').scroll_into_view_if_needed()   # far down the page
+    expect(phone.get_by_role("button", name="Play", exact=True)).to_be_in_viewport()   # the bar stays
     network.scroll_into_view_if_needed()
     expect(network).to_be_in_viewport()
     box = network.bounding_box()
