@@ -25,7 +25,7 @@ from .organisation_view import (CONFLICT, DIRECTED, MAX_TASK_ROWS, ROLE_COLOURS,
                                 STATE_COLOURS, VACUUM, TaskRow, _spans, active_tasks,
                                 ended_counts, hospital_layout)
 from .series import CHARTS, Chart, outcome_series
-from .svg import FONT, Line, esc, line_chart, num, segments_path, svg_open
+from .svg import Line, esc, line_chart, num, segments_path, svg_open
 
 NET_SIZE = 520          # viewBox of the network (square)
 NET_SCALE = 150         # layout units (unit ring radius 1) to viewBox units
@@ -258,5 +258,3 @@ def all_views(model, hospital: int = 0) -> dict[str, View]:
         views[chart.name] = chart_view(chart, frame, model.week)
     return views
 
-
-__all__ = ["View", "all_views", "chart_view", "network_ties", "network_view", "tasks_view", "FONT"]

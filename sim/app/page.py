@@ -24,7 +24,7 @@ import solara.lab
 
 from .export import series_csv, views_png
 from .info import info_html
-from .live import network_ties, network_view, tasks_view, chart_view
+from .live import chart_view, network_ties, network_view, shape, tasks_view
 from .model import (DEFAULT_SCENARIO, KNOBS, PRESETS, RUN_KNOBS, Knob, TeachingModel,
                     knob_defaults, load_app_scenario, preset_settings, usable_scenarios, warm_up)
 from .organisation_view import (CONFLICT, DIRECTED, ROLE_COLOURS, STATE_COLOURS, VACUUM,
@@ -88,8 +88,6 @@ CSS = """
 
 # --- legends ------------------------------------------------------------------------------------
 def _shape_swatch(category: int) -> str:
-    from .live import shape
-
     return shape(category, 17, 9, 6, ROLE_COLOURS[category])
 
 
