@@ -50,7 +50,7 @@ CSS = """
   flex-wrap: wrap; align-items: center; gap: 6px 12px; padding: 8px 12px;
   border-bottom: 1px solid #ccc; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
 .leadsim-bar h1 { font-size: 1.2em; margin: 0 12px 0 0; font-weight: 600; }
-.leadsim-run { flex: 1 1 300px; font-size: 0.95em; }
+.leadsim-run { flex: 1 1 100%; font-size: 0.95em; }
 .leadsim-buttons { display: flex; flex-wrap: wrap; gap: 6px 10px; align-items: center; }
 .leadsim-buttons .v-input { margin-top: 0; padding-top: 0; flex: 0 0 auto; }
 .leadsim-buttons .v-input__details { display: none; }
