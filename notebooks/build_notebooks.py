@@ -1,17 +1,23 @@
-"""Write the teaching notebooks (``notebooks/0*.ipynb``) from the cells below, outputs stripped.
+"""Write the teaching notebooks (``notebooks/0*.ipynb``) from the cells below, and run them.
 
-Run from the project folder after editing a cell::
+Run from the project folder after editing a cell, or after the model changed::
 
-    .venv/bin/python notebooks/build_notebooks.py
+    .venv/bin/python notebooks/build_notebooks.py --execute   # write and run: outputs saved
+    .venv/bin/python notebooks/build_notebooks.py             # write only (outputs stripped)
 
-The notebooks are committed; ``tests/test_notebooks.py`` executes every one of them. Keep them
-small (tiny hospitals, few replications) so that each runs in well under a minute, and never write
-a result into the narrative: ask the question and let the figure answer it (the model is still
-being calibrated, so the answers may change).
+The notebooks are committed *executed*, so a teacher previewing one (on a repository site, in an
+editor) sees its figures. ``tests/test_notebooks.py`` checks that the committed cells are the ones
+written here, that the committed notebooks carry their outputs, and runs every one afresh. Keep
+them small (tiny hospitals, few replications) so that each runs in well under a minute, and never
+write a result into the narrative: ask the question and let the figure answer it (the model is
+still being calibrated, so the answers may change, and ``--execute`` brings the figures up to date).
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -34,9 +40,9 @@ SETUP = '''\
 import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
-from scipy import stats
 
 from sim import Parameters, run_simulation
+from sim.outputs.statistics import outcome_ci
 from sim.scenario import replication_seeds
 
 TINY = Parameters(n_hospitals=2, staff_per_hospital=100, unit_size=20, ticks=156, seed=2024)
@@ -56,11 +62,35 @@ def replicate(params, n=REPLICATIONS, **changes):
     return pd.DataFrame(rows)
 
 
+#: The unit of every outcome used below (see docs/ODD.md for the exact definitions).
+UNITS = {
+    "improvement": "gain per hospital per year",
+    "sustained_improvement": "gain still in place per hospital",
+    "nobody_in_charge_rate": "share of ended tasks", "conflict_failure_rate": "share of ended tasks",
+    "completion_rate": "share of ended tasks", "abandonment_rate": "share of ended tasks",
+    "vacuum_exposure": "share of active task-weeks", "conflict_exposure": "share of active task-weeks",
+    "direction_share": "share of active task-weeks", "mean_alignment": "0-1, effort-weighted",
+    "mean_motivation": "0-1, mean over staff and weeks", "leadership_gini": "Gini, 0-1",
+    **{f"leadership_share_{r}": "share of leader-weeks"
+       for r in ("manager", "clinician", "hybrid", "coordinator")},
+}
+
+
+def label(outcome):
+    """An outcome's name with its unit, for titles, axes and tables."""
+    return f"{outcome} ({UNITS[outcome]})"
+
+
 def mean_ci(frame, by, outcome, level=0.95):
-    """Mean of an outcome per group, with a t-based confidence interval over the replications."""
-    table = frame.groupby(by)[outcome].agg(["mean", "std", "count"])
-    half = stats.t.ppf(0.5 + level / 2, table["count"] - 1) * table["std"] / np.sqrt(table["count"])
-    return table.assign(low=table["mean"] - half, high=table["mean"] + half)
+    """Mean of an outcome per group with a 95% confidence interval over the replications.
+
+    Shares (rates, exposures) get a Wilson interval that stays within [0, 1]; amounts a
+    t-interval (sim.outputs.statistics.outcome_ci, as in `leadsim run`).
+    """
+    rows = {key: outcome_ci(group, outcome, level) for key, group in frame.groupby(by)}
+    table = pd.DataFrame(rows).T[["mean", "ci_low", "ci_high", "n"]].astype(float)
+    table.index.name = by
+    return table.rename(columns={"ci_low": "low", "ci_high": "high"})
 
 
 def plot_ci(ax, table, label=None, **style):
@@ -169,20 +199,24 @@ sweep = pd.concat([replicate(TINY, leadership_mix=mix) for mix in [0.0, 0.25, 0.
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.5))
 plot_ci(axes[0], mean_ci(sweep, "leadership_mix", "improvement"))
-axes[0].set_title("Improvement per hospital per year")
+axes[0].set_title("Improvement")
+axes[0].set_ylabel(UNITS["improvement"])
 plot_ci(axes[1], mean_ci(sweep, "leadership_mix", "nobody_in_charge_rate"), label="nobody in charge")
 plot_ci(axes[1], mean_ci(sweep, "leadership_mix", "conflict_failure_rate"), label="conflict")
-axes[1].set_title("Share of ended tasks that failed")
+axes[1].set_title("Tasks that failed")
+axes[1].set_ylabel(UNITS["nobody_in_charge_rate"])
 axes[1].legend()
 plot_ci(axes[2], mean_ci(sweep, "leadership_mix", "direction_share"), label="direction")
 plot_ci(axes[2], mean_ci(sweep, "leadership_mix", "mean_alignment"), label="alignment")
 plot_ci(axes[2], mean_ci(sweep, "leadership_mix", "mean_motivation"), label="commitment")
 axes[2].set_title("Direction, alignment, commitment")
+axes[2].set_ylabel("share or level (0-1)")
 axes[2].legend()
 for ax in axes:
     ax.set_xlabel("leadership_mix")
 plt.tight_layout()
 plt.show()
+print(label("improvement"), "- mean and 95% CI over", REPLICATIONS, "replications")
 mean_ci(sweep, "leadership_mix", "improvement").round(2)
 """),
     md("""
@@ -283,9 +317,9 @@ for support, group in runs.groupby("management_support"):
     plot_ci(axes[0], mean_ci(group, "leadership_mix", "nobody_in_charge_rate"), label=label)
     plot_ci(axes[1], mean_ci(group, "leadership_mix", "vacuum_exposure"), label=label)
     plot_ci(axes[2], mean_ci(group, "leadership_mix", "improvement"), label=label)
-axes[0].set_title("Failed: nobody in charge (share of ended)")
-axes[1].set_title("Vacuum exposure (share of task-weeks)")
-axes[2].set_title("Improvement per hospital per year")
+for ax, outcome in zip(axes, ["nobody_in_charge_rate", "vacuum_exposure", "improvement"]):
+    ax.set_title(outcome)
+    ax.set_ylabel(UNITS[outcome])
 for ax in axes:
     ax.set_xlabel("leadership_mix")
     ax.legend()
@@ -321,12 +355,14 @@ fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 plot_ci(axes[0], mean_ci(diffusion, "diffusion_of_responsibility", "vacuum_exposure"))
 axes[0].set_xlabel("diffusion_of_responsibility")
 axes[0].set_title("Vacuum exposure")
+axes[0].set_ylabel(UNITS["vacuum_exposure"])
 plot_ci(axes[1], mean_ci(coordinators, "coordinators_per_hospital", "vacuum_exposure"),
         label="vacuum exposure")
 plot_ci(axes[1], mean_ci(coordinators, "coordinators_per_hospital", "conflict_exposure"),
         label="conflict exposure")
 axes[1].set_xlabel("coordinators per hospital")
 axes[1].set_title("Coordinators")
+axes[1].set_ylabel(UNITS["vacuum_exposure"])
 axes[1].legend()
 plt.tight_layout()
 plt.show()
@@ -408,7 +444,7 @@ def as_parameters(row):
 
 OUTCOMES = ["improvement", "nobody_in_charge_rate", "conflict_failure_rate", "direction_share"]
 results = pd.DataFrame([run_simulation(as_parameters(row)).summary for row in X])[OUTCOMES]
-results.describe().round(3)
+results.describe().round(3).rename(columns=label)
 """),
     md("""
 ## 3.2 Elementary effects
@@ -423,12 +459,12 @@ for ax, outcome in zip(axes, OUTCOMES):
     ax.scatter(si["mu_star"], si["sigma"])
     for name, x, y in zip(KNOBS, si["mu_star"], si["sigma"]):
         ax.annotate(name, (x, y), fontsize=8, xytext=(3, 3), textcoords="offset points")
-    ax.set_title(outcome)
-    ax.set_xlabel("mu* (importance)")
+    ax.set_title(f"{outcome}\\n({UNITS[outcome]})", fontsize=10)
+    ax.set_xlabel("mu* (importance, in the outcome's unit)")
     ax.set_ylabel("sigma (interactions / nonlinearity)")
 plt.tight_layout()
 plt.show()
-pd.concat(indices, axis=1).round(3)
+pd.concat(indices, axis=1).round(3).rename(columns=label, level=0)
 """),
     md("""
 **Questions.**
@@ -449,7 +485,7 @@ mu\\* values above.
     code("""
 noise = replicate(TINY, n=4)
 pd.DataFrame({"sd between seeds": noise[OUTCOMES].std(),
-              "largest mu*": {o: indices[o]["mu_star"].max() for o in OUTCOMES}}).round(3)
+              "largest mu*": {o: indices[o]["mu_star"].max() for o in OUTCOMES}}).round(3).rename(index=label)
 """),
     md("""
 **Questions.** For which outcomes is the largest mu\\* well above the seed noise? Where it is not,
@@ -533,7 +569,7 @@ def classroom(scenario, n_hospitals=2):
 runs = pd.concat([replicate(classroom(s), n=3).assign(scenario=name) for name, s in scenarios.items()])
 OUTCOMES = ["improvement", "sustained_improvement", "nobody_in_charge_rate", "conflict_failure_rate",
             "direction_share", "mean_alignment", "mean_motivation"]
-runs.groupby("scenario")[OUTCOMES].mean().round(3)
+runs.groupby("scenario")[OUTCOMES].mean().round(3).rename(columns=label)
 """),
     code("""
 fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
@@ -541,7 +577,7 @@ for ax, outcome in zip(axes, ["improvement", "nobody_in_charge_rate", "conflict_
     table = mean_ci(runs, "scenario", outcome)
     ax.barh(table.index, table["mean"], xerr=[table["mean"] - table["low"], table["high"] - table["mean"]],
             capsize=3, color="#8ec9e8", edgecolor="#1f4e9c")
-    ax.set_title(outcome)
+    ax.set_title(f"{outcome}\\n({UNITS[outcome]})", fontsize=10)
 plt.tight_layout()
 plt.show()
 """),
@@ -587,7 +623,8 @@ coordinators_per_hospital = 5
 mine = load_scenario(folder / "my_policy.toml")
 both = pd.concat([runs[runs.scenario == "baseline"],
                   replicate(classroom(mine), n=3).assign(scenario="my_policy")])
-pd.concat({o: mean_ci(both, "scenario", o)[["mean", "low", "high"]] for o in OUTCOMES[:4]}, axis=1).round(3)
+pd.concat({label(o): mean_ci(both, "scenario", o)[["mean", "low", "high"]] for o in OUTCOMES[:4]},
+          axis=1).round(3)
 """),
     md("""
 ## Exercises
@@ -629,6 +666,40 @@ def build(folder: Path = HERE) -> list[Path]:
     return written
 
 
+CELL_TIMEOUT_S = 600   # a limit for a stuck kernel
+
+
+def execute(path: Path) -> float:
+    """Run notebook ``path`` top to bottom in a fresh kernel (working directory: its folder, as a
+    student opening it in Jupyter would have) and save it with its outputs; returns the seconds
+    it took. Execution times and kernel details are left out, so that a rerun on an unchanged
+    model changes only what the model changed."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.write(nb, path)
+    return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Write (and run) the teaching notebooks.")
+    parser.add_argument("--execute", action="store_true",
+                        help="run every notebook after writing it and save its outputs")
+    parser.add_argument("--folder", type=Path, default=HERE, help="where to write them")
+    args = parser.parse_args(argv)
+    for path in build(args.folder):
+        if args.execute:
+            print(f"wrote and ran {path} in {execute(path):.0f} s", flush=True)
+        else:
+            print(f"wrote {path} (outputs stripped; --execute runs it)")
+    return 0
+
+
 if __name__ == "__main__":
-    for path in build():
-        print(f"wrote {path}")
+    sys.exit(main())

@@ -2,7 +2,10 @@
 
 Every ``notebooks/*.ipynb`` is executed with nbclient in a fresh kernel (working directory
 ``notebooks/``, as a student opening it in Jupyter would have). The committed notebooks must be the
-ones ``notebooks/build_notebooks.py`` writes, so that the generator stays the single source.
+ones ``notebooks/build_notebooks.py`` writes, so that the generator stays the single source, and
+must be committed executed (``python notebooks/build_notebooks.py --execute``), so that a teacher
+previewing one sees its figures. No test here looks at a model result: the figures change with
+the model.
 """
 
 from __future__ import annotations
@@ -35,6 +38,19 @@ def test_committed_notebooks_match_the_generator(tmp_path):
         fresh = nbformat.read(built, as_version=4)
         assert [c.source for c in committed.cells] == [c.source for c in fresh.cells], (
             f"{built.name} differs from notebooks/build_notebooks.py: rebuild it")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_committed_notebooks_are_executed(path):
+    """Outputs saved: every code cell ran, in order, without error, and the figures are there."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.get("execution_count") for c in code]
+    assert all(counts) and counts == sorted(counts), (
+        f"{path.name} is not committed executed: run python notebooks/build_notebooks.py --execute")
+    outputs = [o for c in code for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs), f"{path.name} has no figure"
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])

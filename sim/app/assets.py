@@ -19,6 +19,12 @@ from pathlib import Path
 
 # "{{cdn}}/@widgetti/solara-vuetify3-app@5.2.0/dist/..." -> "@widgetti/solara-vuetify3-app@5.2.0"
 _SPEC = re.compile(r"\{\{\s*cdn\s*\}\}/((?:@[\w.-]+/)?[\w.-]+@[\w.-]+)/")
+# "${this.getCdn()}/mermaid@10.8.0/dist/mermaid.min.js" -> "mermaid@10.8.0" (components' scripts)
+_COMPONENT_SPEC = re.compile(r"getCdn\(\)\}/((?:@[\w.-]+/)?[\w.-]+@[\d][\w.-]*)/")
+#: Solara components whose scripts the cache also holds: Markdown loads mermaid (diagrams) and
+#: KaTeX (formulas) when it is first shown; the app's own page does not use it, but a Markdown
+#: element added to it would otherwise fail offline with a 404 and a script error.
+COMPONENT_FILES = ("components/markdown.py",)
 
 
 class AssetError(RuntimeError):
@@ -41,6 +47,20 @@ def required_packages() -> list[str]:
     fontawesome = settings.assets.fontawesome_path.strip("/").split("/")[0]
     if "@" in fontawesome:
         specs.add(fontawesome)
+    return sorted(specs | set(component_packages()))
+
+
+def component_packages() -> list[str]:
+    """npm package specs that the Solara components of :data:`COMPONENT_FILES` load through the
+    CDN route (read from the installed Solara, so they always match it)."""
+    import solara
+
+    root = Path(solara.__file__).parent
+    specs = set()
+    for name in COMPONENT_FILES:
+        path = root / name
+        if path.exists():
+            specs.update(_COMPONENT_SPEC.findall(path.read_text(encoding="utf-8")))
     return sorted(specs)
 
 

@@ -4,11 +4,13 @@ Two panels drawn with matplotlib from the model's state arrays (``model.org``):
 
 * **staff network**: units (wards) sit on a ring; each unit's clinicians around it, its unit manager
   just inside it; middle managers, quality coordinators and the chief executive towards the centre.
-  Colour is the leadership category (manager, clinician, hybrid clinician-manager, coordinator),
+  Colour and shape are the leadership category (manager square, clinician circle, hybrid
+  clinician-manager diamond, coordinator triangle),
   size is motivation; thin grey lines are informal ties, dark dashed lines formal reporting lines.
   People leading an active task wear a black ring and the numbers of the tasks they lead.
 * **QI tasks**: one row per active task, a bar over the units it crosses, coloured by its state
-  this week (coherent direction, nobody in charge, mixed messages), the darker part its progress,
+  this week (coherent direction plain, nobody in charge dotted, mixed messages cross-hatched; national
+  initiatives carry a hatched band), the darker part its progress,
   and the roles and post numbers of its leaders.
 """
 
@@ -32,9 +34,12 @@ ROLE_COLOURS = {  # by leadership category (sim.constants.LEAD_*)
 }
 ROLE_LETTERS = {C.LEAD_MANAGER: "M", C.LEAD_CLINICIAN: "C", C.LEAD_HYBRID: "H",
                 C.LEAD_COORDINATOR: "Q"}
+ROLE_MARKERS = {C.LEAD_MANAGER: "s", C.LEAD_CLINICIAN: "o", C.LEAD_HYBRID: "D",
+                C.LEAD_COORDINATOR: "^"}   # shapes as well as colours
 
 DIRECTED, VACUUM, CONFLICT = "coherent direction", "nobody in charge", "mixed messages"
 STATE_COLOURS = {DIRECTED: "#2e9d4a", VACUUM: "#9a9a9a", CONFLICT: "#d62728"}
+STATE_HATCHES = {DIRECTED: None, VACUUM: "..", CONFLICT: "xx"}   # patterns as well as colours
 MAX_TASK_ROWS = 14
 MIN_TASK_ROWS = 8    # rows of space even when fewer tasks are active (bars keep their height)
 
@@ -162,10 +167,12 @@ def draw_network(ax, model, hospital: int, rows: list[TaskRow], layout: np.ndarr
     ax.add_collection(LineCollection(formal, colors="#333333", linewidths=0.8, alpha=0.6,
                                      linestyles=(0, (3, 2)), zorder=2))
     cat = model.category[s0:s1]
-    colours = [ROLE_COLOURS[int(c)] for c in cat]
     sizes = 15 + 70 * st.motivation[s0:s1]
-    ax.scatter(layout[:, 0], layout[:, 1], s=sizes, c=colours, edgecolors="white",
-               linewidths=0.4, zorder=3)
+    for c, marker in ROLE_MARKERS.items():
+        mine = cat == c
+        if mine.any():
+            ax.scatter(layout[mine, 0], layout[mine, 1], s=sizes[mine], c=ROLE_COLOURS[c],
+                       marker=marker, edgecolors="white", linewidths=0.4, zorder=3)
     leads: dict[int, list[int]] = {}
     for row in rows:
         for p in row.leaders:
@@ -187,12 +194,12 @@ def draw_network(ax, model, hospital: int, rows: list[TaskRow], layout: np.ndarr
     ax.set_ylim(-1.6, 1.6)
     ax.set_aspect("equal")
     ax.axis("off")
-    handles = [Line2D([], [], marker="o", ls="", color=ROLE_COLOURS[c], label=C.LEAD_CATEGORY_NAMES[c])
-               for c in ROLE_COLOURS]
+    handles = [Line2D([], [], marker=ROLE_MARKERS[c], ls="", color=ROLE_COLOURS[c],
+                      label=C.LEAD_CATEGORY_NAMES[c]) for c in ROLE_COLOURS]
     handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="black", mew=1.6,
                           label="leads task #"))
     handles.append(Line2D([], [], color="#333333", ls=(0, (3, 2)), label="reports to"))
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.13), ncol=3,
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3,
               fontsize=7, frameon=False)
 
 
@@ -207,11 +214,17 @@ def draw_tasks(ax, model, hospital: int, rows: list[TaskRow]) -> None:
         done = row.progress * min(row.width, nu)
         for start, length in _spans(row.unit_lo, row.width, nu):
             ax.barh(y, length, left=start, height=0.7, color=colour, alpha=0.3,
-                    edgecolor=colour, hatch="//" if row.national else None, linewidth=0.8)
+                    edgecolor=colour, linewidth=0.8)
             filled = min(done, length)
             if filled > 0:
                 ax.barh(y, filled, left=start, height=0.7, color=colour, alpha=0.9)
             done -= filled
+            if STATE_HATCHES[row.state]:
+                ax.barh(y, length, left=start, height=0.7, fill=False, linewidth=0,
+                        hatch=STATE_HATCHES[row.state])
+            if row.national:
+                ax.barh(y + 0.22, length, left=start, height=0.26, fill=False, linewidth=0,
+                        hatch="////")
         who = " ".join(f"{ROLE_LETTERS[int(model.category[p])]}{p - s0}" for p in row.leaders)
         ax.text(nu + 0.1, y, f"{row.progress:4.0%} {who or '(none)'}", va="center", fontsize=7)
     ax.set_xlim(0, nu)
@@ -231,15 +244,17 @@ def draw_tasks(ax, model, hospital: int, rows: list[TaskRow]) -> None:
     elif len(rows) > len(shown):
         ax.text(0, -0.7, f"(+{len(rows) - len(shown)} older tasks not shown)", fontsize=7,
                 color="#555555", va="center")
-    handles = [Patch(color=c, alpha=0.9, label=s) for s, c in STATE_COLOURS.items()]
-    handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="//", label="national"))
-    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.3), ncol=4, fontsize=7,
+    handles = [Patch(facecolor=c, alpha=0.9, hatch=STATE_HATCHES[s], label=s)
+               for s, c in STATE_COLOURS.items()]
+    handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="////", label="national"))
+    # below the units' axis, inside the figure (the figure leaves room for it)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=7,
               frameon=False)
 
 
 def draw_organisation(model, fig: Figure | None = None, hospital: int = 0) -> Figure:
     """Draw both panels for ``hospital`` into ``fig`` (a new Figure if None) and return it."""
-    fig = Figure(figsize=(11, 5.2)) if fig is None else fig
+    fig = Figure(figsize=(11, 5.6)) if fig is None else fig
     layout = getattr(model, "_app_layout", None)
     if layout is None or getattr(model, "_app_layout_hospital", None) != hospital:
         layout = hospital_layout(model.org, hospital)
@@ -254,5 +269,5 @@ def draw_organisation(model, fig: Figure | None = None, hospital: int = 0) -> Fi
     ax_tasks.set_title(f"Hospital {hospital}: {len(rows)} active QI task{'' if len(rows) == 1 else 's'}"
                        "; ended so far:\n"
                        + ", ".join(f"{k} {v}" for k, v in ended.items()), fontsize=8)
-    fig.subplots_adjust(left=0.01, right=0.84, bottom=0.16, top=0.9, wspace=0.22)
+    fig.subplots_adjust(left=0.01, right=0.84, bottom=0.2, top=0.9, wspace=0.22)
     return fig

@@ -1,4 +1,4 @@
-"""``leadsim app``: serve the interactive teaching app (Mesa SolaraViz) in the browser."""
+"""``leadsim app``: serve the interactive teaching app (Solara, on the Mesa model) in the browser."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ DEFAULT_HOST = "127.0.0.1"
 def register(sub) -> None:
     p = sub.add_parser(
         "app", help="serve the interactive teaching app in the browser",
-        description="Serve the interactive teaching app (Mesa SolaraViz on a Solara server): pick a "
-                    "scenario, move the sliders, press Reset, then Step or play, and watch one "
+        description="Serve the interactive teaching app (a Solara server): pick a "
+                    "scenario, move the sliders, press Reset, then Step or Play, and watch one "
                     "hospital's organisation and the outcome plots. Open the printed address in a "
                     "browser; stop with Ctrl+C. See docs/TEACHING.md.")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
@@ -92,6 +92,7 @@ def app_command(args) -> int:
         return 0
     env = dict(os.environ)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")   # its fixed corner covers the app's views
     if args.scenarios is not None:
         env["LEADSIM_SCENARIOS"] = str(Path(args.scenarios).resolve())
     if assets.missing_packages():
