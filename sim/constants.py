@@ -271,6 +271,10 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        "[MZ] coordination by direct supervision where a leader's authority covers the units"),
     _K("BROKER_OVERHEAD_CUT", 0.5, 0.25, 0.75, "share", "progress",
        "[MZ, G] coordination by mutual adjustment through a liaison role [C: coordinators]"),
+    _K("LATERAL_OVERHEAD_CUT", 0.5, 0.25, 0.75, "share", "progress",
+       "[W] 'relationships between leaders'; relational coordination (Gittell 2009) and lateral "
+       "relations between managers (Galbraith 1973): share of the overhead removed when every unit "
+       "crossed has a manager who leads the task or is tied to one of its leaders"),
     _K("BROKER_MANDATE", 0.25, 0.0, 0.5, "share of authority", "progress",
        "[C] coordinators connect distributed teams to management; share of their post's authority "
        "they lend a brokered task's clout"),

@@ -129,6 +129,21 @@ def _units_in_reach(st, ta, t, l, U):
 
 
 @inline
+def _related_units(st, un, net, ta, t, u0, U):
+    """Units task t crosses whose manager leads it or is tied to a leader (see
+    sim.reference.related_units)."""
+    related = 0
+    for k in range(ta.width[t]):
+        manager = un.manager[u0 + (ta.unit_lo[t] + k) % U]
+        for j in range(_L):
+            l = ta.leaders[t, j]
+            if l >= 0 and (manager == l or _tied(net, manager, l)):
+                related += 1
+                break
+    return related
+
+
+@inline
 def _has_room(st, i):
     return st.lead_count[i] < st.max_leads[i]
 
@@ -180,6 +195,10 @@ def _coalition_side(st, ta, t):
 @inline
 def _is_ally(st, ta, t, i, kc):
     """See sim.reference.is_ally."""
+    if ta.kind[t] == _NATIONAL:
+        a = (1.0 + st.cos_aim[i] * ta.cos_aim[t] + st.sin_aim[i] * ta.sin_aim[t]) / 2.0
+        if a < kc.CONFLICT_THRESHOLD:
+            return False
     for k in range(_L):
         l = ta.leaders[t, k]
         if l < 0:
@@ -392,6 +411,8 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
             dcos = ta.cos_aim[t]
             dsin = ta.sin_aim[t]
         fit = (1.0 + dcos * ta.cos_aim[t] + dsin * ta.sin_aim[t]) / 2.0
+        if ta.kind[t] != _NATIONAL:
+            fit += (1.0 - fit) * kc.NEGOTIATION_CEILING * ta.negotiated[t]
         alignment = cohesion * (1.0 - kc.FIT_WEIGHT + kc.FIT_WEIGHT * fit)
         conflict = voices >= 2 and cohesion < kc.CONFLICT_THRESHOLD
     if brokered:
@@ -532,6 +553,9 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             # coordination across units: by the line (a leader with clout over the units crossed)
             # or by a brokering coordinator, whichever cuts the overhead more
             cut = kc.LINE_OVERHEAD_CUT * min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
+            lateral = kc.LATERAL_OVERHEAD_CUT * _related_units(st, un, net, ta, t, u0, U) / ta.width[t]
+            if lateral > cut:
+                cut = lateral
             if brokered and kc.BROKER_OVERHEAD_CUT > cut:
                 cut = kc.BROKER_OVERHEAD_CUT
             overhead = 1.0 + kc.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
@@ -571,7 +595,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     w += kc.CONSOLIDATION_FORMAL
                 if brokered:
                     w += kc.CONSOLIDATION_BROKER
-                ta.consolidation[t] += ho.consolidation_rate[h] * w * (1.0 - ta.consolidation[t])
+                ta.consolidation[t] += (ho.consolidation_rate[h] * w * (1.0 - ta.consolidation[t])
+                                        / ta.width[t])
         else:
             ta.last_dp[t] = 0.0
             ta.vacuum_run[t] += 1

@@ -44,7 +44,7 @@ KStaff = namedtuple("KStaff", [
     "embeddedness", "motivation", "max_leads", "lead_count", "broker_load", "budget",
     "cos_aim", "sin_aim", "category", "leader_weeks",
 ])
-KUnits = namedtuple("KUnits", ["staff_start", "staff_end", "capability"])
+KUnits = namedtuple("KUnits", ["staff_start", "staff_end", "manager", "capability"])
 KHospitals = namedtuple("KHospitals", [
     "unit_start", "n_units", "task_start", "task_end", "coord_start", "coordinators",
     "mix", "support", "consolidation_rate", "coalition_rate", "culture", "gain_held",
@@ -135,7 +135,7 @@ def prepare(org: Organisation, params, kc: Constants, category: np.ndarray,
     staff = KStaff(st.unit, st.authority, st.scope_lo, st.scope_n, st.expertise, standing, cred, emb,
                    st.motivation, st.max_leads, st.lead_count, st.broker_load, budget,
                    cos_aim, sin_aim, category, st.leader_weeks)
-    units = KUnits(org.units.staff_start, org.units.staff_end, org.units.capability)
+    units = KUnits(org.units.staff_start, org.units.staff_end, org.units.manager, org.units.capability)
     hospitals = KHospitals(hs.unit_start, hs.n_units, hs.task_start, hs.task_end, hs.coord_start,
                            hs.coordinators, hs.leadership_mix, hs.management_support,
                            hs.consolidation_rate, hs.coalition_rate, hs.collective_culture,

@@ -174,6 +174,18 @@ def units_in_reach(k: KernelInputs, h: int, t: int, l: int) -> int:
     return covered
 
 
+def related_units(k: KernelInputs, h: int, t: int) -> int:
+    """How many of the units task t crosses have a manager who leads it or is tied to one of its
+    leaders: units whose work the leaders can coordinate through relationships (relational
+    coordination, Gittell 2009; lateral relations between managers, Galbraith 1973)."""
+    related = 0
+    for unit in units_crossed(k, h, t):
+        manager = k.units.manager[unit]
+        if any(manager == l or tied(k, manager, l) for l in leaders_of(k, t)):
+            related += 1
+    return related
+
+
 def claim_propensity(k: KernelInputs, i: int, mix: float, support: float) -> float:
     """How strongly person i would step forward to lead.
 
@@ -309,8 +321,12 @@ def leadership_emergence(h: int, t: int, k: KernelInputs, u: np.ndarray) -> None
 def is_ally(k: KernelInputs, t: int, i: int) -> bool:
     """Whether i, as a coalition partner, would stay cohesive with each of task t's leaders: their
     agreement, with the divergence partners close (``TIE_ALIGNMENT`` weighted by embeddedness),
-    reaches ``CONFLICT_THRESHOLD``."""
-    st, kc = k.staff, k.constants
+    reaches ``CONFLICT_THRESHOLD``; for a national initiative, i's agreement with the body's aim
+    must reach it too."""
+    st, ta, kc = k.staff, k.tasks, k.constants
+    if ta.kind[t] == C.NATIONAL and agreement(st.cos_aim[i], st.sin_aim[i], ta.cos_aim[t],
+                                              ta.sin_aim[t]) < kc.CONFLICT_THRESHOLD:
+        return False     # nor can they work with a national demand they oppose
     for l in leaders_of(k, t):
         agree = agreement(st.cos_aim[i], st.sin_aim[i], st.cos_aim[l], st.sin_aim[l])
         closure = kc.TIE_ALIGNMENT * st.embeddedness[i] * st.embeddedness[l]
@@ -341,7 +357,7 @@ def coalition_partner(k: KernelInputs, h: int, t: int, side: int, mix: float, th
     """The partner a one-sided task co-opts: with room, granted by others, of the missing side, and
     an ally: someone whose aims the leaders can work with ("productive coalitions and alliances",
     McKee et al.), i.e. whose cohesion with every current leader, as partners, stays at or above
-    ``CONFLICT_THRESHOLD``."""
+    ``CONFLICT_THRESHOLD`` (and, for a national initiative, with its body's aim)."""
     st, ta = k.staff, k.tasks
     if side < 0:   # clinicians lead: the task's positional owner, else the highest authority
         owner = ta.owner[t]
@@ -386,7 +402,10 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
     receive "conflicting expectations and demands" (McKee et al.). That demand is set nationally, so
     local negotiation cannot close the gap to it: cohesion = min(local cohesion, agreement of the
     leader most at odds with the body's aim). Alignment is cohesion times how well the
-    direction fits the task's own aim, ``(1 - FIT_WEIGHT) + FIT_WEIGHT * fit``. Two or more voices whose cohesion is below
+    direction fits the task's own aim, ``(1 - FIT_WEIGHT) + FIT_WEIGHT * fit``; on a local task a
+    brokering coordinator's negotiation of "the aims, roles, and scope" (Carstensen et al.) closes
+    ``NEGOTIATION_CEILING * negotiated`` of the gap in fit too (a national aim is set nationally).
+    Two or more voices whose cohesion is below
     ``CONFLICT_THRESHOLD`` send mixed messages: the task is in conflict this week.
     """
     st, ta, kc = k.staff, k.tasks, k.constants
@@ -427,6 +446,8 @@ def set_direction(k: KernelInputs, h: int, t: int, n_leaders: int, brokered: boo
         else:
             dir_cos, dir_sin = ta.cos_aim[t], ta.sin_aim[t]
         fit = agreement(dir_cos, dir_sin, ta.cos_aim[t], ta.sin_aim[t])
+        if ta.kind[t] != C.NATIONAL:   # negotiation of aims and scope brings the direction closer
+            fit += (1.0 - fit) * kc.NEGOTIATION_CEILING * ta.negotiated[t]
         alignment = cohesion * (1.0 - kc.FIT_WEIGHT + kc.FIT_WEIGHT * fit)
         conflict = voices >= 2 and cohesion < kc.CONFLICT_THRESHOLD
     if brokered:
@@ -508,29 +529,41 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
     """Progress, consolidation, and whether the task completes, fails or is abandoned.
 
     Progress = effort * alignment * backing * quality / (required effort * complexity overhead).
-    Backing is the management-support gate: ``resources * (1 - CLOUT_WEIGHT + CLOUT_WEIGHT * (clout
-    + (1 - clout) * support ** SUPPORT_BACKING_EXPONENT))``, where resources = ``RESOURCE_FLOOR +
-    (1 - RESOURCE_FLOOR) * support``: leaders "required infrastructural administrative support
-    and/or positional power to command influence" (McKee et al.), so with no support QI runs on
-    ``RESOURCE_FLOOR`` of the resources and only a leader with clout commands it, where clout is the
-    highest, among the leaders and the brokering coordinator, formal authority times the share of the
-    task's units within their formal reach, relative to a unit manager's authority (capped at 1): a
-    ward manager has clout over their ward, not over a change that crosses four wards, and a quality
-    coordinator lends a share ``BROKER_MANDATE`` of the hospital-wide QI mandate of their post to the
-    tasks they broker (Carstensen
-    et al.: coordinators are "pivotal" in connecting distributed teams to management). So support reaches a task in
-    full through a leader with clout over it, and through emergent leaders only as far as management
-    backs them, which itself takes substantial support (hence a power of support): support is a
-    precondition for distributed leadership (Carstensen et al.), and distributed leaders "needed to
-    be backed up, underwritten and occasionally enforced by old forms of leadership"). Quality = 1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the
-    leaders) (West et al. 2014: leadership goes "to wherever expertise ... sit[s]"). Each unit crossed
-    beyond the first adds ``COMPLEXITY_OVERHEAD`` to the effort needed, less a cut for coordination:
-    the larger of ``LINE_OVERHEAD_CUT`` times the leaders' own clout (the line coordinates the units
-    a leader has authority over: direct supervision) and, if a coordinator brokers the task,
-    ``BROKER_OVERHEAD_CUT`` (a liaison role coordinates by mutual adjustment where the line does not
-    reach; Mintzberg 1979, Galbraith 1973). Stable leadership consolidates, faster with a formal manager
-    (or hybrid) among the leaders and a brokering coordinator (Carstensen et al.). A completed task's
-    gain is held in proportion to its consolidation; the rest is fragile and decays.
+
+    *Backing* is the management-support gate: ``resources * (1 - CLOUT_WEIGHT + CLOUT_WEIGHT *
+    (clout + (1 - clout) * support ** SUPPORT_BACKING_EXPONENT))``, where resources =
+    ``RESOURCE_FLOOR + (1 - RESOURCE_FLOOR) * support``: leaders "required infrastructural
+    administrative support and/or positional power to command influence" (McKee et al.), so with no
+    support QI runs on ``RESOURCE_FLOOR`` of the resources and only a leader with clout commands
+    them. Clout is the highest, among the leaders and the brokering coordinator, formal authority
+    times the share of the task's units within their formal reach, relative to a unit manager's
+    authority (capped at 1): a ward manager has clout over their ward, not over a change that
+    crosses four wards, and a quality coordinator lends a share ``BROKER_MANDATE`` of the
+    hospital-wide QI mandate of their post to the tasks they broker (Carstensen et al.:
+    coordinators are "pivotal"). Support reaches a task in full through a leader with clout over it,
+    and through emergent leaders only as far as management backs them, which itself takes
+    substantial support (a power of support): support is a precondition for distributed leadership
+    (Carstensen et al.), whose leaders "needed to be backed up, underwritten and occasionally
+    enforced by old forms of leadership" (McKee et al.).
+
+    *Quality* = ``1 - EXPERTISE_WEIGHT + EXPERTISE_WEIGHT * (highest expertise among the leaders)``
+    (West et al.: leadership goes "to wherever expertise ... sit[s]").
+
+    *Overhead*: each unit crossed beyond the first adds ``COMPLEXITY_OVERHEAD`` to the effort needed,
+    less a cut for coordination, the largest of: ``LINE_OVERHEAD_CUT`` times the leaders' own clout
+    (the line coordinates the units a leader has authority over: direct supervision);
+    ``LATERAL_OVERHEAD_CUT`` times the share of the units crossed whose manager leads the task or is
+    tied to one of its leaders (relationships between leaders, West et al.; relational coordination,
+    Gittell 2009; lateral relations, Galbraith 1973); and, if a coordinator brokers the task,
+    ``BROKER_OVERHEAD_CUT`` (a liaison role coordinates by mutual adjustment where neither reaches;
+    Mintzberg 1979).
+
+    *Consolidation*: in a week with the same leaders, consolidation rises by ``consolidation_rate``
+    times a weight (``CONSOLIDATION_BASE``, plus ``CONSOLIDATION_FORMAL`` with a manager or hybrid
+    among the leaders and ``CONSOLIDATION_BROKER`` with a brokering coordinator: Carstensen et al.)
+    times what is left, divided by the units crossed: a practice is embedded unit by unit. A
+    completed task's gain is held in proportion to its consolidation; the rest is fragile and
+    decays.
     """
     st, ta, ho, cfg, rec, kc = k.staff, k.tasks, k.hospitals, k.config, k.out.record, k.constants
     leaders = leaders_of(k, t)
@@ -540,7 +573,10 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         expertise = max(st.expertise[l] for l in leaders)
         reaches = [st.authority[l] * units_in_reach(k, h, t, l) / ta.width[t] for l in leaders]
         line_cut = kc.LINE_OVERHEAD_CUT * min(1.0, max(reaches) / kc.AUTHORITY_UNIT_MANAGER)
-        cut = max(line_cut, kc.BROKER_OVERHEAD_CUT) if brokered else line_cut
+        lateral_cut = kc.LATERAL_OVERHEAD_CUT * related_units(k, h, t) / ta.width[t]
+        cut = max(line_cut, lateral_cut)
+        if brokered:
+            cut = max(cut, kc.BROKER_OVERHEAD_CUT)
         overhead = 1.0 + kc.COMPLEXITY_OVERHEAD * (ta.width[t] - 1) * (1.0 - cut)
         if brokered:   # a brokering coordinator lends part of their post's QI mandate
             b = int(ta.broker[t])
@@ -570,7 +606,9 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         if not ta.changed[t]:
             weight = (kc.CONSOLIDATION_BASE + (kc.CONSOLIDATION_FORMAL if formal else 0.0)
                       + (kc.CONSOLIDATION_BROKER if brokered else 0.0))
-            ta.consolidation[t] += ho.consolidation_rate[h] * weight * (1.0 - ta.consolidation[t])
+            # a practice is consolidated in each unit it spans: wider work takes longer
+            ta.consolidation[t] += (ho.consolidation_rate[h] * weight * (1.0 - ta.consolidation[t])
+                                    / ta.width[t])
     else:
         ta.last_dp[t] = 0.0
         ta.vacuum_run[t] += 1

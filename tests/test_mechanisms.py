@@ -274,7 +274,8 @@ def test_coordination_overhead_is_cut_by_the_line_or_by_a_coordinator_not_both(b
         model = quiet_model(backend, coordinators_per_hospital=coordinators, leadership_mix=0.5,
                             management_support=0.8, grant_threshold=0.05,
                             constants={"BROKER_OVERHEAD_CUT": broker_cut,
-                                       "LINE_OVERHEAD_CUT": line_cut})
+                                       "LINE_OVERHEAD_CUT": line_cut,
+                                       "LATERAL_OVERHEAD_CUT": 0.25})
         st = model.org.staff
         if leader == "executive":
             who = int(model.org.hospitals.executive[0])
@@ -525,3 +526,62 @@ def test_a_coalition_partner_is_an_ally_of_the_leaders(backend):
         model.step()
         partners[opposed] = int(model.org.tasks.partner[t])
     assert partners[False] >= 0 and partners[True] == -1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_relationships_between_leaders_cut_the_coordination_overhead(backend):
+    """Relational coordination (Gittell; West et al.'s relationships between leaders): a leader
+    tied to the managers of every unit a task crosses coordinates them, beyond their line reach."""
+    from sim.reference import related_units
+
+    def run(lateral: float):
+        model = quiet_model(backend, leader_tie_density=1.0, leadership_mix=0.5,
+                            management_support=0.8, grant_threshold=0.05, coalition_rate=0.0,
+                            constants={"LATERAL_OVERHEAD_CUT": lateral})
+        st = model.org.staff
+        manager = int(model.org.units.manager[0])
+        st.motivation[:] = 0.8
+        st.max_leads[np.arange(st.n) != manager] = 0
+        t = add_task(model, unit_lo=0, width=3, required=1e9, leaders=(manager,), consolidation=1.0)
+        model.step()
+        return model, t
+
+    model, t = run(0.25)
+    assert related_units(model.last_kernel, 0, t) == 3      # all three managers tied or leading
+    assert run(0.75)[0].org.tasks.progress[t] > model.org.tasks.progress[t]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_negotiation_brings_a_local_task_s_direction_towards_its_aim(backend):
+    """Carstensen et al.: coordinators negotiate "the aims, roles, and scope": on a local task the
+    negotiated share of the gap between the leaders' direction and the task's aim closes."""
+    alignment = {}
+    for negotiated in (0.0, 1.0):
+        model = quiet_model(backend, coordinators_per_hospital=0, coalition_rate=0.0)
+        st, ta = model.org.staff, model.org.tasks
+        manager = int(model.org.units.manager[0])
+        st.aim[manager] = 0.0
+        st.motivation[manager] = 1.0
+        st.max_leads[np.arange(st.n) != manager] = 0        # the manager leads alone
+        t = add_task(model, unit_lo=0, width=1, aim=np.pi / 2, required=1e9, leaders=(manager,),
+                     consolidation=1.0)
+        ta.negotiated[t] = negotiated
+        model.step()
+        alignment[negotiated] = ta.alignment[t]
+    fit = 0.5                                        # directions 90 degrees apart
+    closed = fit + (1 - fit) * K.NEGOTIATION_CEILING
+    assert alignment[0.0] == pytest.approx(1 - K.FIT_WEIGHT + K.FIT_WEIGHT * fit)
+    assert alignment[1.0] == pytest.approx(1 - K.FIT_WEIGHT + K.FIT_WEIGHT * closed)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_practice_spanning_more_units_consolidates_more_slowly(backend):
+    consolidation = {}
+    for width in (1, 3):
+        model = quiet_model(backend, consolidation_rate=0.2, coalition_rate=0.0)
+        manager = int(model.org.hospitals.executive[0])
+        model.org.staff.motivation[manager] = 1.0
+        t = add_task(model, unit_lo=0, width=width, required=1e9, leaders=(manager,))
+        model.step()
+        consolidation[width] = model.org.tasks.consolidation[t]
+    assert consolidation[3] == pytest.approx(consolidation[1] / 3)
