@@ -68,7 +68,7 @@ def arrive(org: Organisation, params, kc: Constants, rng: np.random.Generator, t
     value = np.where(kind == C.NATIONAL, kc.NATIONAL_VALUE, kc.LOCAL_VALUE) * width
     difficulty = rng.lognormal(0.0, kc.EFFORT_SPREAD, total)
     learned = mean_capability(units.capability, hosp.unit_start[h_of], unit_lo, width, U)
-    steer = np.where(kind == C.NATIONAL, 1.0 / (1.0 + kc.NATIONAL_DIFFUSION * max(B - 1, 0)), 1.0)
+    steer = np.where(kind == C.NATIONAL, hosp.national_focus[h_of], 1.0)
 
     slots = _free_slots(tasks.status, tasks.hospital, h_of)
     ok = slots >= 0

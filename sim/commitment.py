@@ -9,8 +9,9 @@ Motivation moves each week a share ``MOTIVATION_RATE`` of the way towards a targ
 * rises with the progress a person sees on the tasks they work on;
 * rises with supportive, credible leadership received (West et al. 2014: "if leaders and managers
   create positive, supportive environments for staff...");
-* falls with the share of their QI work that is in conflict (mixed messages) and with overload
-  (reporting burden plus more demands than time).
+* falls with the share of their QI work that is in conflict (mixed messages), with the national
+  focus lost when responsibility is spread across many bodies ("reported loss of focus on quality and
+  safety", McKee et al.), and with overload (reporting burden plus more demands than time).
 
 Aims drift towards the direction of the tasks a person works on (leaders towards the aims of the
 tasks they are accountable for) and back towards their unit's or hospital's culture.
@@ -23,10 +24,10 @@ import math
 from .constants import Constants
 
 
-def motivation_target(kc: Constants, support: float, load: float, seen_progress: float,
+def motivation_target(kc: Constants, support: float, focus: float, load: float, seen_progress: float,
                       seen_conflict: float, supportive: float, share: float, demand: float) -> float:
-    """Target motivation of one person: support and load of their hospital, and what they saw in
-    the tasks they worked on this week (share-weighted sums from the kernel)."""
+    """Target motivation of one person: support, national focus and load of their hospital, and what
+    they saw in the tasks they worked on this week (share-weighted sums from the kernel)."""
     if share > 0.0:
         conflict_share = seen_conflict / share
         supportive_mean = supportive / share
@@ -37,7 +38,7 @@ def motivation_target(kc: Constants, support: float, load: float, seen_progress:
     overload = load + kc.EXCESS_DEMAND * max(0.0, demand - 1.0)
     return (kc.MOTIVATION_BASE + kc.MOTIVATION_SUPPORT * support + kc.MOTIVATION_PROGRESS * progress
             + kc.MOTIVATION_SUPPORTIVE * supportive_mean - kc.MOTIVATION_CONFLICT * conflict_share
-            - kc.MOTIVATION_OVERLOAD * overload)
+            - kc.MOTIVATION_FOCUS * (1.0 - focus) - kc.MOTIVATION_OVERLOAD * overload)
 
 
 def updated_motivation(kc: Constants, motivation: float, target: float) -> float:
@@ -75,9 +76,10 @@ def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_
     and ``staff.aim`` in place.
     """
     support, load = hospitals.management_support, hospitals.reporting_load
+    focus = hospitals.national_focus
     for i in range(staff.motivation.shape[0]):
         h = staff.hospital[i]
-        target = motivation_target(kc, support[h], load[h], out.seen_progress[i],
+        target = motivation_target(kc, support[h], focus[h], load[h], out.seen_progress[i],
                                    out.seen_conflict[i], out.supportive[i], out.share[i],
                                    out.demand[i])
         staff.motivation[i] = updated_motivation(kc, staff.motivation[i], target)

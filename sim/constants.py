@@ -323,6 +323,10 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        "[W] 'if leaders and managers create positive, supportive environments for staff ...'"),
     _K("MOTIVATION_CONFLICT", 0.35, 0.15, 0.5, "per share of work in conflict", "commitment",
        "[M] 'mixed messages, and conflicting expectations and demands'"),
+    _K("MOTIVATION_FOCUS", 0.1, 0.0, 0.2, "per unit of national steer lost", "commitment",
+       "[M] pluralisation at national level brought 'reported loss of focus on quality and safety' "
+       "and 'a consequent attenuation of the importance of quality and safety' (assumption: a third "
+       "of the weight of local support)"),
     _K("MOTIVATION_OVERLOAD", 0.4, 0.2, 0.6, "per unit of overload", "commitment",
        "[M] 'too many initiatives coming down ... report in different ways on the same thing'"),
     _K("EXCESS_DEMAND", 0.25, 0.1, 0.5, "overload per task beyond one", "commitment",

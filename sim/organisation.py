@@ -52,6 +52,12 @@ def task_slots(params: Parameters, staff: int, kc: Constants = DEFAULTS) -> int:
     return int(kc.TASK_POOL_EXTRA) + int(math.ceil(kc.TASK_POOL_YEARS * per_year))
 
 
+def national_steer(bodies: int, kc: Constants) -> float:
+    """How strongly national bodies follow up their initiatives: ``1 / (1 + NATIONAL_DIFFUSION *
+    (bodies - 1))`` (1 with one body or none): responsibility spread across bodies (McKee et al.)."""
+    return 1.0 / (1.0 + kc.NATIONAL_DIFFUSION * max(bodies - 1, 0))
+
+
 def beta_draws(rng, mean: float, concentration: float, n: int) -> np.ndarray:
     """``n`` draws of a Beta distribution given by its mean and concentration (a + b)."""
     return rng.beta(mean * concentration, (1.0 - mean) * concentration, n)
@@ -291,6 +297,7 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
         coalition_rate=np.asarray(params.hospital_values("coalition_rate"), np.float64),
         collective_culture=np.asarray(params.hospital_values("collective_culture"), np.float64),
         aim=hospital_aim,
+        national_focus=np.full(H, national_steer(params.n_national_bodies, kc)),
         reporting_load=np.zeros(H),
         issued=np.zeros((H, int(kc.REPORTING_WEEKS)), np.int32),
         gain_held=np.zeros(H),

@@ -44,8 +44,9 @@ def person_inputs(staff, load, span, table, kc, out) -> None:
 
 
 @jit
-def _end_of_week(motivation, aim, hospital, support, load, seen_progress, seen_conflict, supportive,
-                 share, demand, pull_cos, pull_sin, anchor_cos, anchor_sin, cos_aim, sin_aim, kc):
+def _end_of_week(motivation, aim, hospital, support, focus, load, seen_progress, seen_conflict,
+                 supportive, share, demand, pull_cos, pull_sin, anchor_cos, anchor_sin, cos_aim,
+                 sin_aim, kc):
     two_pi = 2.0 * math.pi
     for i in range(motivation.shape[0]):
         h = hospital[i]
@@ -60,7 +61,8 @@ def _end_of_week(motivation, aim, hospital, support, load, seen_progress, seen_c
         overload = load[h] + kc.EXCESS_DEMAND * max(0.0, demand[i] - 1.0)
         target = (kc.MOTIVATION_BASE + kc.MOTIVATION_SUPPORT * support[h]
                   + kc.MOTIVATION_PROGRESS * progress + kc.MOTIVATION_SUPPORTIVE * supportive_mean
-                  - kc.MOTIVATION_CONFLICT * conflict_share - kc.MOTIVATION_OVERLOAD * overload)
+                  - kc.MOTIVATION_CONFLICT * conflict_share - kc.MOTIVATION_FOCUS * (1.0 - focus[h])
+                  - kc.MOTIVATION_OVERLOAD * overload)
         m = motivation[i] + kc.MOTIVATION_RATE * (target - motivation[i])
         motivation[i] = min(1.0, max(0.0, m))
         # drift of aims (sim.commitment.drifted_aim)
@@ -80,6 +82,6 @@ def _end_of_week(motivation, aim, hospital, support, load, seen_progress, seen_c
 def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_aim) -> None:
     """numba twin of :func:`sim.commitment.end_of_week` (same arguments)."""
     _end_of_week(staff.motivation, staff.aim, staff.hospital, hospitals.management_support,
-                 hospitals.reporting_load, out.seen_progress, out.seen_conflict, out.supportive,
+                 hospitals.national_focus, hospitals.reporting_load, out.seen_progress, out.seen_conflict, out.supportive,
                  out.share, out.demand, out.pull_cos, out.pull_sin, anchor_cos, anchor_sin, cos_aim,
                  sin_aim, kc)

@@ -120,6 +120,7 @@ class HospitalArrays:
     coalition_rate: np.ndarray
     collective_culture: np.ndarray
     aim: np.ndarray           # float64 radians
+    national_focus: np.ndarray  # float64 (0,1] the steer national bodies give (1: one body or none)
     reporting_load: np.ndarray  # float64 share of QI capacity taken by reporting (dynamic)
     issued: np.ndarray        # int32 [hospitals, REPORTING_WEEKS] initiatives issued, by week (ring)
     gain_held: np.ndarray     # float64, consolidated improvement still in place (dynamic)

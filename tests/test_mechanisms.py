@@ -585,3 +585,17 @@ def test_a_practice_spanning_more_units_consolidates_more_slowly(backend):
         model.step()
         consolidation[width] = model.org.tasks.consolidation[t]
     assert consolidation[3] == pytest.approx(consolidation[1] / 3)
+
+
+def test_responsibility_spread_across_national_bodies_costs_focus():
+    """McKee et al.: national pluralisation brought "loss of focus on quality and safety": the
+    motivation target falls by MOTIVATION_FOCUS times the national steer lost."""
+    from sim.commitment import motivation_target
+
+    steer = {b: quiet_model(n_national_bodies=b).org.hospitals.national_focus[0] for b in (0, 1, 6)}
+    assert steer[0] == steer[1] == 1.0
+    assert steer[6] == pytest.approx(1.0 / (1.0 + K.NATIONAL_DIFFUSION * 5))
+    args = dict(support=0.5, load=0.1, seen_progress=0.0, seen_conflict=0.0, supportive=0.0,
+                share=0.0, demand=0.0)
+    lost = motivation_target(K, focus=1.0, **args) - motivation_target(K, focus=steer[6], **args)
+    assert lost == pytest.approx(K.MOTIVATION_FOCUS * (1 - steer[6]))
