@@ -630,7 +630,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             end = C.ABANDONED
             rec[h, _R_ABANDONED] += 1.0
         if end != 0:
-            if end != _COMPLETED:   # learning from errors, or blame (sim.reference.learn_or_blame)
+            if end != _COMPLETED and nl > 0:   # learning or blame (sim.reference.learn_or_blame)
                 culture = ho.culture[h]
                 for k in range(ta.width[t]):
                     unit = u0 + (ta.unit_lo[t] + k) % U

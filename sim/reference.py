@@ -686,8 +686,12 @@ def learn_or_blame(k: KernelInputs, h: int, t: int, leaders: list[int]) -> None:
     system learning rather than as prompts for blame") each unit the task crossed gains capability,
     ``LEARNING_RATE * culture * (1 - capability)``, so its later tasks need less effort (see
     :mod:`sim.arrival`); otherwise the task's leaders lose ``BLAME_SHOCK * (1 - culture)`` of their
-    motivation. A task that failed with nobody in charge has nobody to blame.
+    motivation. Both need someone to have led the task: a task that failed with nobody in charge
+    gave nobody the experience to learn from, and has nobody to blame. (Capability is also lost as
+    staff leave: :func:`sim.turnover.replace_leavers`.)
     """
+    if not leaders:
+        return
     kc, culture = k.constants, k.hospitals.culture[h]
     for unit in units_crossed(k, h, t):
         k.units.capability[unit] += kc.LEARNING_RATE * culture * (1.0 - k.units.capability[unit])

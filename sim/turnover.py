@@ -9,7 +9,8 @@ A leader who leaves leaves the task without that leader, unless the role was con
 probability equal to the task's consolidation the successor in the post takes over the recognised
 role (Carstensen et al. 2023: consolidation provides "robust" QI; McKee et al. 2013: "if that person is
 on a mission then it usually happens, assuming they stick around long enough"). A coordinator who
-leaves stops brokering their tasks.
+leaves stops brokering their tasks, and a unit loses the share of its learned QI capability that its
+leavers held (Argote 2013: organisational knowledge depreciates through turnover).
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def replace_leavers(org: Organisation, leavers: np.ndarray, u_role: np.ndarray,
     brokered = (tasks.status == C.ACTIVE) & (tasks.broker >= 0)
     gone = brokered & left[np.where(tasks.broker >= 0, tasks.broker, 0)]
     tasks.broker[gone] = -1
+    # organisational knowledge leaves with the people who leave (Argote 2013: depreciation of
+    # organisational knowledge through turnover): a unit keeps the share of capability its stayers hold
+    units = org.units
+    size = (units.staff_end - units.staff_start).astype(np.float64)
+    units.capability *= 1.0 - np.bincount(staff.unit[leavers], minlength=size.shape[0]) / size
     draw_newcomer_traits(rng, staff, leavers, org.units.aim, org.hospitals.aim, kc)
 
 

@@ -599,3 +599,27 @@ def test_responsibility_spread_across_national_bodies_costs_focus():
                 share=0.0, demand=0.0)
     lost = motivation_target(K, focus=1.0, **args) - motivation_target(K, focus=steer[6], **args)
     assert lost == pytest.approx(K.MOTIVATION_FOCUS * (1 - steer[6]))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nobody_learns_from_a_task_nobody_led(backend):
+    model = quiet_model(backend, collective_culture=1.0, vacuum_patience=1)
+    model.org.staff.max_leads[:] = 0
+    t = add_task(model, unit_lo=0, width=2, required=1e9)
+    model.step()
+    assert model.org.tasks.status[t] == C.FAILED_VACUUM
+    assert np.all(model.org.units.capability == 0.0)
+
+
+def test_a_unit_forgets_what_its_leavers_knew():
+    """Argote: organisational knowledge depreciates through turnover."""
+    model = quiet_model()
+    units = model.org.units
+    units.capability[:] = 0.6
+    members = staff_of_unit(model, model.org.hospitals.unit_start[0])
+    leavers = members[: members.size // 2]
+    replace_leavers(model.org, leavers, np.ones(model.org.tasks.leaders.shape),
+                    np.random.default_rng(0), model.constants)
+    u0 = model.org.hospitals.unit_start[0]
+    assert units.capability[u0] == pytest.approx(0.6 * (1 - leavers.size / members.size))
+    assert np.all(units.capability[u0 + 1:] == 0.6)
