@@ -253,6 +253,11 @@ class Parameters:
         for ov in self.hospitals:
             if not isinstance(ov, HospitalOverride):
                 raise ParameterError("hospitals", "each override must be a HospitalOverride")
+            index = as_int(ov.hospital)
+            if index is None:
+                raise ParameterError("hospitals.hospital",
+                                     f"expected an integer hospital index, got {ov.hospital!r}")
+            ov = HospitalOverride(index, ov.values)
             if not (0 <= ov.hospital < self.n_hospitals):
                 raise ParameterError(
                     "hospitals.hospital",
@@ -323,10 +328,11 @@ class Parameters:
                         raise ParameterError(f"hospitals[{j}]",
                                              "each entry needs 'hospital' (a 0-based index)", source)
                     entry = dict(entry)
-                    idx = entry.pop("hospital")
-                    if isinstance(idx, bool) or not isinstance(idx, int):
+                    raw = entry.pop("hospital")
+                    idx = as_int(raw)
+                    if idx is None:
                         raise ParameterError(f"hospitals[{j}].hospital",
-                                             f"expected an integer index, got {idx!r}", source)
+                                             f"expected an integer index, got {raw!r}", source)
                     for k in entry:
                         if k not in PER_HOSPITAL:
                             raise ParameterError(

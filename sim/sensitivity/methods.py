@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ..parameters import as_int
 from .problem import Problem, SensitivityError
 
 SEED_SALT = 7919  # SALib treats seed 0 as "no seed"; every seed passed to it is shifted by this
@@ -61,7 +62,7 @@ class Method:
     def check_size(self, n: int, source: str | None = None) -> None:
         """Raise :class:`SensitivityError` unless ``n`` is a usable sample size."""
         where = f"{source}: " if source else ""
-        if isinstance(n, bool) or not isinstance(n, int) or n < self.min_size():
+        if as_int(n) is None or n < self.min_size():
             raise SensitivityError(f"{where}'samples': expected an integer >= {self.min_size()} for "
                                    f"{self.name}, got {n!r}")
 

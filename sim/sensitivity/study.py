@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..parameters import as_int
 from .convergence import CHANGE_TOL, CONF_TOL, settle
 from .methods import Method, constant_rows, frame
 from .noise import NOISE_WARN, noise_table, point_means
@@ -41,6 +42,10 @@ class Study:
 
     def __post_init__(self):
         self.method.check_size(self.samples)
+        object.__setattr__(self, "samples", int(self.samples))      # numpy integers too
+        if as_int(self.seed) is None:
+            raise SensitivityError(f"'seed': expected an integer, got {self.seed!r}")
+        object.__setattr__(self, "seed", as_int(self.seed))
 
     @property
     def points(self) -> int:
