@@ -158,6 +158,7 @@ def test_to_ema_gives_emas_form_per_run_and_per_point(tmp_path):
     assert means["improvement"][0] == pytest.approx(results["improvement"][:2].mean())
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 def test_emas_prim_cart_and_feature_scoring_run_on_to_ema_output(tmp_path):
     planted_sweep(tmp_path)
     analysis = ema_analysis()
