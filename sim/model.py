@@ -24,9 +24,11 @@ from . import constants as C
 from .agents import ROLE_CLASSES, StaffMember
 from .arrival import arrive
 from .kernel_data import N_TASK_UNIFORMS, lead_category, person_inputs, prepare
+from .mesa_interop import UNSET, scenario_knobs, seed_from_rng
 from .organisation import aim_anchor, build_organisation
-from .outcomes import COL, TIMESERIES_COLUMNS, summary, timeseries_frame
-from .parameters import Parameters
+from .outcomes import TIMESERIES_COLUMNS, summary, timeseries_frame
+from .parameters import Parameters, as_int
+from .reporters import RunningSummary, model_reporters
 from .state import Organisation
 from .turnover import recount_roles, turnover
 
@@ -57,24 +59,57 @@ def random_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator,
 class LeadershipModel(mesa.Model):
     """Hospitals whose staff lead, follow and work on QI tasks under a leadership mix.
 
+    In Mesa 3's conventions: ``LeadershipModel(rng=42, leadership_mix=0.8)``, or
+    ``LeadershipModel(scenario=LeadershipScenario(rng=42, leadership_mix=0.8))``; ``running`` turns
+    False after ``ticks`` weeks (so ``run_model()`` and ``mesa.batch_run`` stop there), and the
+    ``DataCollector`` reports every summary outcome of the run so far under its summary name plus
+    the weekly series of :mod:`sim.reporters`.
+
     Args:
         params: a :class:`~sim.parameters.Parameters` (or keywords to build one).
+        rng: the run's seed, Mesa style: an integer seeds the run exactly as ``seed`` does
+            (``rng=42`` is ``seed=42``); a ``numpy.random.Generator`` gives the seed
+            ``int(rng.integers(2**63))`` (one draw: the same generator state, the same run); None
+            draws fresh entropy. The seed used is ``model.params.seed`` (see
+            :func:`sim.mesa_interop.seed_from_rng`). Not with ``seed``.
+        scenario: a Mesa ``Scenario`` (e.g. :class:`sim.mesa_interop.LeadershipScenario`) whose
+            attributes are parameters (and whose ``rng`` seeds the run); applied over ``params``.
         backend: ``"numba"`` (fast) or ``"reference"`` (plain Python, same results).
         agents: create Mesa agent views for staff (default: when there are at most 50,000 staff).
         organisation: start from a given organisation instead of building one (tests, teaching).
+        collect: record the ``DataCollector``'s reporters each week (``run_simulation`` turns it
+            off: its results come from the weekly records).
+        **kwargs: parameters (any name of ``PARAMETER_SPECS``, or a behavioural constant).
+
+    ``model.rng`` is the generator of the weekly dynamics (spawned from the seed), so replacing or
+    resetting it (``model.reset_rng()``) changes the weeks that follow.
     """
 
-    def __init__(self, params: Parameters | None = None, *, backend: str = "numba",
-                 agents: bool | None = None, organisation: Organisation | None = None, **kwargs):
+    def __init__(self, params: Parameters | None = None, *, rng=UNSET, scenario=None,
+                 backend: str = "numba", agents: bool | None = None,
+                 organisation: Organisation | None = None, collect: bool = True, **kwargs):
+        if scenario is not None:
+            knobs, scenario_rng = scenario_knobs(scenario)
+            if rng is not UNSET and rng is not scenario_rng and \
+                    (as_int(rng) is None or as_int(rng) != as_int(scenario_rng)):
+                raise ValueError("rng and scenario.rng must be the same (pass one of them)")
+            kwargs, rng = {**knobs, **kwargs}, scenario_rng
+        if rng is not UNSET:
+            if "seed" in kwargs:
+                raise ValueError("pass either rng or seed, not both")
+            kwargs["seed"] = seed_from_rng(rng)
         params = (Parameters() if params is None else params).replace(**kwargs)
         org_rng, dyn_rng, mesa_seed = random_streams(params.seed)
         super().__init__(rng=mesa_seed)
+        self.rng = dyn_rng                       # the dynamics' generator is Mesa's model.rng
+        self._rng = dyn_rng.bit_generator.state  # what Model.reset_rng() restores
+        if scenario is not None:
+            self.scenario = scenario
         if backend not in BACKENDS:
             raise ValueError(f"unknown backend {backend!r}; choose from {sorted(BACKENDS)}")
         self.params = params
         self.backend = backend
         self._impl = BACKENDS[backend]
-        self.dynamics_rng = dyn_rng
         self.constants = params.constant_values()
         self.org = organisation if organisation is not None else build_organisation(params, org_rng)
         st = self.org.staff
@@ -89,17 +124,10 @@ class LeadershipModel(mesa.Model):
         self._refilled = np.zeros(st.n, bool)   # posts refilled since their agent was created
         if agents if agents is not None else st.n <= AGENT_VIEW_LIMIT:
             self._agents_by_post = [ROLE_CLASSES[int(r)](self, i) for i, r in enumerate(st.role)]
-        self.datacollector = DataCollector(model_reporters={
-            "improvement": lambda m: m._latest("gain").sum(),
-            "sustained_improvement": lambda m: m._latest("sustained_gain").mean(),
-            "active_tasks": lambda m: m._latest("active_tasks").sum(),
-            "tasks_without_leader": lambda m: m._latest("vacuum_tasks").sum(),
-            "tasks_in_conflict": lambda m: m._latest("conflict_tasks").sum(),
-            "failed_nobody_in_charge": lambda m: m._latest("failed_vacuum").sum(),
-            "failed_conflict": lambda m: m._latest("failed_conflict").sum(),
-            "completed": lambda m: m._latest("completed").sum(),
-            "mean_motivation": lambda m: float(m.org.staff.motivation.mean()),
-        })
+        self.collect = bool(collect)
+        self.running_summary = RunningSummary(self.staff_per_hospital, len(TIMESERIES_COLUMNS),
+                                              params.ticks if self.collect else 1)
+        self.datacollector = DataCollector(model_reporters=model_reporters())
 
     # --- agents -----------------------------------------------------------------------------
     # A newcomer's agent is created when the model's agents are next looked at (``agents``,
@@ -139,7 +167,7 @@ class LeadershipModel(mesa.Model):
     # --- the week ---------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one week (see the module docstring for the schedule)."""
-        org, p, rng = self.org, self.params, self.dynamics_rng
+        org, p, rng = self.org, self.params, self.rng
         kc = self.constants
         arrivals = arrive(org, p, kc, rng, self.week)
         leavers = turnover(org, p, kc, rng)
@@ -162,10 +190,15 @@ class LeadershipModel(mesa.Model):
         self.records.append(row)
         self.last_kernel = k
         self.week += 1
-        self.datacollector.collect(self)
+        self.running = self.week < p.ticks
+        if self.collect:
+            self.running_summary.add(row)
+            self.datacollector.collect(self)
 
-    def _latest(self, name: str) -> np.ndarray:
-        return self.records[-1][:, COL[name]] if self.records else np.zeros(1)
+    @property
+    def dynamics_rng(self) -> np.random.Generator:
+        """The generator of the weekly dynamics (``model.rng``)."""
+        return self.rng
 
     # --- results ----------------------------------------------------------------------------
     def record_array(self) -> np.ndarray:

@@ -49,6 +49,24 @@ def as_number(value: Any) -> int | float | None:
     return None
 
 
+def as_int(value: Any) -> int | None:
+    """``value`` as a Python int if it is an integer (``int`` or a numpy integer, not a boolean),
+    else None. Entry points that take a count or an index accept numpy integers this way, as
+    EMA Workbench and SALib pass them."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    return None
+
+
+def as_bool(value: Any) -> bool | None:
+    """``value`` as a Python bool if it is a boolean (``bool`` or ``numpy.bool_``), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return None
+
+
 @dataclass(frozen=True)
 class ParameterSpec:
     """Declaration of one parameter: what it is, its unit, default and allowed range."""
@@ -235,6 +253,11 @@ class Parameters:
         for ov in self.hospitals:
             if not isinstance(ov, HospitalOverride):
                 raise ParameterError("hospitals", "each override must be a HospitalOverride")
+            index = as_int(ov.hospital)
+            if index is None:
+                raise ParameterError("hospitals.hospital",
+                                     f"expected an integer hospital index, got {ov.hospital!r}")
+            ov = HospitalOverride(index, ov.values)
             if not (0 <= ov.hospital < self.n_hospitals):
                 raise ParameterError(
                     "hospitals.hospital",
@@ -305,10 +328,11 @@ class Parameters:
                         raise ParameterError(f"hospitals[{j}]",
                                              "each entry needs 'hospital' (a 0-based index)", source)
                     entry = dict(entry)
-                    idx = entry.pop("hospital")
-                    if isinstance(idx, bool) or not isinstance(idx, int):
+                    raw = entry.pop("hospital")
+                    idx = as_int(raw)
+                    if idx is None:
                         raise ParameterError(f"hospitals[{j}].hospital",
-                                             f"expected an integer index, got {idx!r}", source)
+                                             f"expected an integer index, got {raw!r}", source)
                     for k in entry:
                         if k not in PER_HOSPITAL:
                             raise ParameterError(
@@ -338,6 +362,9 @@ class Parameters:
     def replace(self, **changes: Any) -> Parameters:
         """A copy with some values changed (validated again). A behavioural constant's name
         (e.g. ``CLAIM_RATE=0.8``) changes that constant."""
+        for key in changes:
+            if key not in _constants.SPECS:
+                _check_known(key, None, (*SPECS, "hospitals", "constants"))
         named = {k: changes.pop(k) for k in list(changes) if k in _constants.SPECS}
         if named:
             changes["constants"] = {**dict(changes.get("constants", self.constants)), **named}

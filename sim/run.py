@@ -42,7 +42,7 @@ def run_simulation(params: Parameters | dict[str, Any] | None = None, *, backend
         params = params.replace(**overrides) if overrides else params
     else:
         params = Parameters.from_dict({**params, **overrides})
-    model = LeadershipModel(params, backend=backend, agents=agents)
+    model = LeadershipModel(params, backend=backend, agents=agents, collect=False)
     for week in range(params.ticks):
         model.step()
         if progress is not None:

@@ -45,7 +45,7 @@ import numpy as np
 from .constants import SPECS as CONSTANT_SPECS
 from .hints import did_you_mean
 from .tomlfile import missing_file_hint, read_toml
-from .parameters import PER_HOSPITAL, SPECS, ParameterError, Parameters, check_constants
+from .parameters import PER_HOSPITAL, SPECS, ParameterError, Parameters, as_int, check_constants
 
 META_KEYS = ("extends", "replications", "name", "description")
 NOT_INHERITED = ("name", "description")
@@ -78,8 +78,8 @@ class Scenario:
         Errors name the scenario (its file when it has one) and the changed key.
         """
         where = self.sources[0] if self.sources else f"scenario {self.name}"
-        reps = changes.pop("replications", self.replications)
-        check_replications(reps, f"{where} (changed)")
+        reps = check_replications(changes.pop("replications", self.replications),
+                                  f"{where} (changed)")
         for key in changes:
             if key not in SPECS and key not in CONSTANT_SPECS and key != "constants":
                 raise ScenarioError(f"{where} (changed): '{key}': unknown parameter"
@@ -89,16 +89,17 @@ class Scenario:
             params = self.params.replace(**changes) if changes else self.params
         except ParameterError as err:
             raise ScenarioError(f"{where} (changed): '{err.key}': {err.problem}") from None
+        plain = {k: v.item() if isinstance(v, np.generic) else v for k, v in changes.items()}
         return Scenario(self.name, params, reps, self.description, self.sources,
-                        {**self.values, **changes, "replications": reps})
+                        {**self.values, **plain, "replications": reps})
 
 
 def check_replications(reps: Any, where: str) -> int:
     """``reps`` if it is a valid number of replications, else a :class:`ScenarioError`."""
-    if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= MAX_REPLICATIONS:
+    if as_int(reps) is None or not 1 <= reps <= MAX_REPLICATIONS:
         raise ScenarioError(f"{where}: 'replications': expected an integer in [1, {MAX_REPLICATIONS}], "
                             f"got {reps!r}")
-    return reps
+    return as_int(reps)
 
 
 def replication_seeds(seed: int, n: int) -> list[int]:

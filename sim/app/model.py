@@ -100,14 +100,16 @@ PRESETS: dict[str, Preset] = {
 
 def scenario_dir() -> Path:
     """Folder of the scenario files: ``$LEADSIM_SCENARIOS``, else ``./scenarios`` if it exists,
-    else the ``scenarios/`` folder of the source checkout."""
+    else the shipped scenarios (the installed package's, or the source checkout's)."""
     env = os.environ.get(SCENARIO_DIR_ENV)
     if env:
         return Path(env)
     here = Path.cwd() / "scenarios"
     if here.is_dir():
         return here
-    return Path(__file__).resolve().parents[2] / "scenarios"
+    from ..resources import data_dir
+
+    return data_dir("scenarios")
 
 
 def available_scenarios(folder: Path | None = None) -> list[str]:

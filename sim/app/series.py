@@ -1,7 +1,7 @@
 """Time series shown by the app's live plots, computed from a running model.
 
-The counts and motivation come from the model's Mesa ``DataCollector`` (model reporters
-``improvement``, ``failed_nobody_in_charge``, ...); direction and alignment are computed here from
+The counts and motivation come from the model's Mesa ``DataCollector`` (its weekly reporters
+``weekly_gain``, ``failed_nobody_in_charge``, ``motivation_this_week``, ...: :mod:`sim.reporters`); direction and alignment are computed here from
 the model's weekly records (``model.record_array()``) with the definitions of :mod:`sim.outcomes`:
 
 * *direction*: share of active tasks that had coherent direction this week (led, no conflict);
@@ -43,14 +43,14 @@ def outcome_series(model) -> pd.DataFrame:
     """
     reporters = {k: np.asarray(v, dtype=float)   # the DataCollector's lists (no DataFrame: fast)
                  for k, v in model.datacollector.model_vars.items()}
-    weeks = len(reporters["improvement"]) if reporters else 0
+    weeks = len(reporters["weekly_gain"]) if reporters else 0
     if weeks == 0:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in SERIES_COLUMNS})
     records = model.record_array()[-weeks:].sum(axis=1)   # weeks x columns, pooled over hospitals
     n_hospitals = model.org.hospitals.aim.shape[0]
     return pd.DataFrame({
         "week": np.arange(model.week - weeks + 1, model.week + 1),
-        "improvement_per_hospital": reporters["improvement"].cumsum() / n_hospitals,
+        "improvement_per_hospital": reporters["weekly_gain"].cumsum() / n_hospitals,
         "sustained_improvement": reporters["sustained_improvement"],
         "completed": reporters["completed"].cumsum(),
         "failed_nobody_in_charge": reporters["failed_nobody_in_charge"].cumsum(),
@@ -61,7 +61,7 @@ def outcome_series(model) -> pd.DataFrame:
         "tasks_in_conflict": reporters["tasks_in_conflict"],
         "direction": _share(records[:, COL["directed_tasks"]], records[:, COL["active_tasks"]]),
         "alignment": _share(records[:, COL["aligned_effort"]], records[:, COL["effort"]]),
-        "commitment": reporters["mean_motivation"],
+        "commitment": reporters["motivation_this_week"],
     })[list(SERIES_COLUMNS)]
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..outcomes import SUMMARY_OUTCOMES
-from ..scenario import load_scenario
-from .run import (add_run_options, check_size, out_folder, print_json, scenario_changes,
-                  workers_option)
+from .run import (add_run_options, check_size, load_named_scenario, out_folder, print_json,
+                  scenario_changes, workers_option)
 
 EPILOG = """\
 examples:
@@ -49,7 +48,7 @@ def compare_command(args) -> int:
 
     changes = scenario_changes(args)
     workers = workers_option(args)
-    scenarios = [load_scenario(path, **changes) for path in args.scenarios]
+    scenarios = [load_named_scenario(path, **changes) for path in args.scenarios]
     estimate = check_size(scenarios, workers, args.force)
     out = out_folder(args, "compare")
     show = not (args.quiet or args.json)

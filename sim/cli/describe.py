@@ -10,8 +10,8 @@ from typing import Any
 
 from ..constants import constants_markdown, describe_constants
 from ..parameters import PARAMETER_SPECS, Parameters
-from ..scenario import Scenario, load_scenario, scenario_from_params
-from .run import print_json
+from ..scenario import Scenario, scenario_from_params
+from .run import load_named_scenario, print_json
 
 EPILOG = """\
 examples:
@@ -74,7 +74,7 @@ def constant_rows(scenario: Scenario, from_file: bool) -> list[dict[str, Any]]:
 
 def describe_command(args) -> int:
     if args.scenario:
-        scenario, from_file = load_scenario(args.scenario), True
+        scenario, from_file = load_named_scenario(args.scenario), True
     else:
         scenario, from_file = scenario_from_params(Parameters(), name="defaults"), False
     if args.constants:

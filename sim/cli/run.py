@@ -23,6 +23,8 @@ EPILOG = """\
 examples:
   leadsim run scenarios/baseline.toml
       run the scenario's replications (5) in parallel; write runs/baseline-<timestamp>/
+  leadsim run baseline
+      the same from any folder: a shipped scenario by name (see leadsim describe --help)
   leadsim run scenarios/distributed_qic.toml --replications 10 --seed 7 --out runs/qic
       more replications, another seed, a chosen output folder
   leadsim run scenarios/baseline.toml --set ticks=104 --set n_hospitals=3 --quiet
@@ -141,6 +143,19 @@ def check_size(scenarios, workers: int | None, force: bool) -> str:
     return f"; estimated {estimate.describe()}" if estimate.seconds >= 60 else ""
 
 
+def load_named_scenario(argument: str, **changes: Any):
+    """The scenario a command-line argument names: a file, or a shipped scenario by name
+    (``baseline``; see :mod:`sim.resources`), with ``changes`` applied."""
+    from ..resources import resolve, shipped_hint
+    from ..scenario import ScenarioError
+
+    try:
+        return load_scenario(resolve(argument, "scenario"), **changes)
+    except ScenarioError as err:
+        hint = shipped_hint(argument, "scenario") if "file not found" in str(err) else ""
+        raise ScenarioError(f"{err}{hint}") from None
+
+
 def print_json(document: dict[str, Any]) -> None:
     from ..outputs.writer import dumps
 
@@ -159,7 +174,8 @@ def register(sub) -> None:
         ]),
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file (TOML), e.g. "
-                                                         "scenarios/baseline.toml")
+                                                         "scenarios/baseline.toml, or the name of a "
+                                                         "shipped scenario, e.g. baseline")
     add_run_options(p)
     p.add_argument("--org-hospital", metavar="H", default=None,
                    help="hospital drawn in the organisation figure (default 0)")
@@ -176,7 +192,7 @@ def run_command(args) -> int:
 
     changes = scenario_changes(args)
     workers = workers_option(args)
-    scenario = load_scenario(args.scenario, **changes)
+    scenario = load_named_scenario(args.scenario, **changes)
     hospital = integer_option(args.org_hospital, "--org-hospital", 0,
                               scenario.params.n_hospitals - 1)
     hospital = 0 if hospital is None else hospital

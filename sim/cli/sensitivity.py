@@ -78,7 +78,10 @@ def sensitivity_command(args) -> int:
         if value is not None and value < 1:
             raise UserError(f"--{flag}: expected a positive integer, got {value}")
     try:
-        exp = load_experiment(args.experiment, samples=args.samples, replications=args.replications)
+        from ..resources import resolve
+
+        exp = load_experiment(resolve(args.experiment, "experiment"), samples=args.samples,
+                              replications=args.replications)
     except SensitivityError as err:
         raise UserError(str(err)) from None
     study = exp.study

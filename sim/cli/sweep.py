@@ -82,7 +82,10 @@ def sweep_command(args) -> int:
                         "sweep; start more with dask worker)")
     if args.chunk_size is not None and args.chunk_size < 1:
         raise UserError(f"--chunk-size: expected a positive integer, got {args.chunk_size}")
-    experiment = load_experiment(args.experiment, force=args.force)   # one line, exit 2
+    from ..resources import resolve
+
+    experiment = load_experiment(resolve(args.experiment, "experiment"),   # one line, exit 2
+                                 force=args.force)
     cluster = experiment.cluster
     if args.cluster_config:
         try:

@@ -14,11 +14,12 @@ from .evaluators import DEFAULT_OUTCOMES, FunctionEvaluator, ModelEvaluator, che
 from .methods import METHODS, Method, Morris, Pawn, RbdFast, Sobol, make_method
 from .noise import noise_table, point_means
 from .problem import Factor, Problem, SensitivityError, model_factor, sensitivity_parameters
-from .study import Study, StudyResult, analyse, run_study
+from .methods import salib_seed
+from .study import SalibSample, Study, StudyResult, analyse, run_study, study_sample
 
 __all__ = [
     "DEFAULT_OUTCOMES", "METHODS", "Factor", "FunctionEvaluator", "Method", "ModelEvaluator",
-    "Morris", "Pawn", "Problem", "RbdFast", "SensitivityError", "Sobol", "Study", "StudyResult",
-    "analyse", "check_base", "make_method", "model_factor", "noise_table", "point_means",
-    "run_study", "sensitivity_parameters", "settle",
+    "Morris", "Pawn", "Problem", "RbdFast", "SalibSample", "SensitivityError", "Sobol", "Study",
+    "StudyResult", "analyse", "check_base", "make_method", "model_factor", "noise_table",
+    "point_means", "run_study", "salib_seed", "sensitivity_parameters", "settle", "study_sample",
 ]

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ..hints import did_you_mean
+from ..parameters import as_int, as_number
 from ..outcomes import SUMMARY_OUTCOMES
 from ..tomlfile import read_toml
 from ..scenario import Scenario, load_with_overrides
@@ -86,18 +87,19 @@ def _error(path, key, problem) -> SensitivityError:
 
 def _int(raw, path, key, low, high=None, default=None):
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (
-            high is not None and value > high):
+    number = as_int(value)
+    if number is None or number < low or (high is not None and number > high):
         rng = f"[{low}, {high}]" if high is not None else f">= {low}"
         raise _error(path, key, f"expected an integer {rng}, got {value!r}")
-    return value
+    return number
 
 
 def _float(raw, path, key, low, high, default):
     value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value < high:
+    number = as_number(value)
+    if number is None or not low < number < high:
         raise _error(path, key, f"expected a number in ({low}, {high}), got {value!r}")
-    return float(value)
+    return float(number)
 
 
 def _names(raw, path, key, allowed, default):
@@ -173,12 +175,11 @@ def load_experiment(path: str | Path, samples: int | None = None,
     check_base(base, problem.names, source=str(path))
 
     outcomes = _names(raw, path, "outcomes", SUMMARY_OUTCOMES, list(DEFAULT_OUTCOMES))
-    reps = replications if replications is not None else _int(
-        raw, path, "replications", 1, 10_000, DEFAULT_REPLICATIONS)
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
-        raise _error(path, "replications", f"expected an integer >= 1, got {reps!r}")
+    reps = _int({"replications": replications} if replications is not None else raw, path,
+                "replications", 1, 10_000, DEFAULT_REPLICATIONS)
     seed = _int(raw, path, "seed", 0, 2**63 - 1, base.params.seed)
     n = samples if samples is not None else raw.get("samples")
+    n = as_int(n) if as_int(n) is not None else n
     method.check_size(n, str(path))
     fractions = raw.get("convergence", [0.25, 0.5, 1.0])
     if (not isinstance(fractions, list) or not fractions

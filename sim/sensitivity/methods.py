@@ -25,13 +25,19 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ..parameters import as_int
 from .problem import Problem, SensitivityError
 
 SEED_SALT = 7919  # SALib treats seed 0 as "no seed"; every seed passed to it is shifted by this
 
 
-def _salib_seed(seed: int) -> int:
+def salib_seed(seed: int) -> int:
+    """The seed leadsim passes to SALib's samplers and analysers for a study seed ``seed``:
+    ``seed % (2**31 - 7919) + 7919`` (SALib treats 0 as "no seed", so 0 is never passed)."""
     return int(seed) % (2**31 - SEED_SALT) + SEED_SALT
+
+
+_salib_seed = salib_seed
 
 
 def _rows(names, index, value, conf) -> list[dict]:
@@ -61,7 +67,7 @@ class Method:
     def check_size(self, n: int, source: str | None = None) -> None:
         """Raise :class:`SensitivityError` unless ``n`` is a usable sample size."""
         where = f"{source}: " if source else ""
-        if isinstance(n, bool) or not isinstance(n, int) or n < self.min_size():
+        if as_int(n) is None or n < self.min_size():
             raise SensitivityError(f"{where}'samples': expected an integer >= {self.min_size()} for "
                                    f"{self.name}, got {n!r}")
 
@@ -74,6 +80,12 @@ class Method:
 
     def analyze(self, problem: Problem, X: np.ndarray, Y: np.ndarray,
                 seed: int) -> tuple[list[dict], list[dict]]:
+        raise NotImplementedError
+
+    def salib_calls(self, n: int, seed: int) -> dict:
+        """How to repeat this method with plain SALib: the sampling and analysis functions and
+        their keyword arguments (besides the problem, ``X`` and ``Y``) for sample size ``n`` and
+        study seed ``seed``. ``analyze`` is None for a method SALib does not analyse as here."""
         raise NotImplementedError
 
 
@@ -107,6 +119,15 @@ class Sobol(Method):
 
     def rows(self, n, d):
         return n * (2 * d + 2 if self.calc_second_order else d + 2)
+
+    def salib_calls(self, n, seed):
+        return {"sample": {"function": "SALib.sample.sobol.sample", "N": n,
+                           "calc_second_order": self.calc_second_order, "scramble": True,
+                           "seed": salib_seed(seed)},
+                "analyze": {"function": "SALib.analyze.sobol.analyze", "with_X": False,
+                            "calc_second_order": self.calc_second_order,
+                            "num_resamples": self.resamples, "conf_level": self.conf_level,
+                            "seed": salib_seed(seed)}}
 
     def sample(self, problem, n, seed):
         from SALib.sample import sobol as sobol_sample
@@ -150,6 +171,13 @@ class Morris(Method):
     def rows(self, n, d):
         return n * (d + 1)
 
+    def salib_calls(self, n, seed):
+        return {"sample": {"function": "SALib.sample.morris.sample", "N": n,
+                           "num_levels": self.levels, "seed": salib_seed(seed)},
+                "analyze": {"function": "SALib.analyze.morris.analyze", "with_X": True,
+                            "num_resamples": self.resamples, "conf_level": self.conf_level,
+                            "num_levels": self.levels, "seed": salib_seed(seed)}}
+
     def sample(self, problem, n, seed):
         from SALib.sample import morris as morris_sample
 
@@ -182,6 +210,11 @@ class GivenData(Method):
 
     def rows(self, n, d):
         return n
+
+    def salib_calls(self, n, seed):
+        return {"sample": {"function": "SALib.sample.latin.sample", "N": n,
+                           "seed": salib_seed(seed)},
+                "analyze": None}
 
     def sample(self, problem, n, seed):
         from SALib.sample import latin
@@ -268,6 +301,13 @@ class RbdFast(GivenData):
                              num_resamples=self.resamples, conf_level=self.conf_level,
                              seed=_salib_seed(seed))
         return _rows(problem.names, "S1", S["S1"], S["S1_conf"]), []
+
+    def salib_calls(self, n, seed):
+        calls = super().salib_calls(n, seed)
+        calls["analyze"] = {"function": "SALib.analyze.rbd_fast.analyze", "with_X": True,
+                            "M": self.harmonics, "num_resamples": self.resamples,
+                            "conf_level": self.conf_level, "seed": salib_seed(seed)}
+        return calls
 
 
 METHODS: dict[str, type[Method]] = {m.name: m for m in (Sobol, Morris, Pawn, RbdFast)}

@@ -12,12 +12,15 @@ Layout of ``out_dir``::
     convergence.csv          indices at every nested sample size
     convergence_summary.csv  per outcome: settled?, settled_at, largest change and conf, note
     noise.csv                per outcome: variance split into seed noise and inputs
+    salib.json               the SALib problem, the sampling and analysis calls with their seeds
+                             (repeat the study with plain SALib: see docs/SENSITIVITY.md)
     summary.txt              the text printed by the command line
     figures/*.png            indices, morris_mu_star_sigma, second_order, convergence
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -52,12 +55,26 @@ def write_outputs(result, out_dir, figures: bool = True) -> list[Path]:
     csv(result.convergence, "convergence.csv")
     csv(result.settled, "convergence_summary.csv")
     csv(result.noise, "noise.csv")
+    path = out / "salib.json"
+    path.write_text(json.dumps(salib_record(study), indent=2) + "\n")
+    written.append(path)
     path = out / "summary.txt"
     path.write_text(summary_text(result))
     written.append(path)
     if figures:
         written += write_figures(result, out / "figures")
     return written
+
+
+def salib_record(study) -> dict:
+    """What ``salib.json`` holds: enough to repeat the study's sampling and analysis with SALib."""
+    return {"study": study.name, "method": study.method.name, "samples": study.samples,
+            "study_seed": study.seed, "problem": study.problem.salib(),
+            **study.method.salib_calls(study.samples, study.seed),
+            "outputs": {"X": "sample.csv (without its point column)",
+                        "Y": "point_means.csv, one column per outcome (the mean over a point's "
+                             "replications)",
+                        "indices": "indices.csv"}}
 
 
 def write_figures(result, fig_dir: Path) -> list[Path]:

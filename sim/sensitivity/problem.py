@@ -23,7 +23,7 @@ import pandas as pd
 from ..constants import CONSTANT_SPECS
 from ..constants import SPECS as CONSTANTS
 from ..hints import did_you_mean
-from ..parameters import PARAMETER_SPECS, SPECS
+from ..parameters import PARAMETER_SPECS, SPECS, as_number
 
 
 class SensitivityError(ValueError):
@@ -102,8 +102,8 @@ def model_factor(name: str, narrowed: Sequence[float] | None = None, source: str
     declared = (float(spec.low), float(spec.high))
     low, high = declared
     if narrowed is not None:
-        ok = (isinstance(narrowed, (list, tuple)) and len(narrowed) == 2
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in narrowed))
+        ok = (isinstance(narrowed, (list, tuple, np.ndarray)) and len(narrowed) == 2
+              and all(as_number(v) is not None for v in narrowed))
         if not ok:
             raise SensitivityError(f"{_where(source, key)}: expected [low, high] (two numbers) inside "
                                    f"the declared range [{spec.low}, {spec.high}], got {narrowed!r}")
@@ -165,7 +165,7 @@ class Problem:
         integers = set(integers)
         factors = []
         for name, (low, high) in bounds.items():
-            if not low < high:
+            if as_number(low) is None or as_number(high) is None or not low < high:
                 raise SensitivityError(f"'{name}': expected low < high, got [{low}, {high}]")
             factors.append(Factor(name, float(low), float(high), name in integers))
         return cls(tuple(factors))

@@ -10,10 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from ..parameters import as_int
 from .convergence import CHANGE_TOL, CONF_TOL, settle
 from .methods import Method, constant_rows, frame
 from .noise import NOISE_WARN, noise_table, point_means
@@ -41,6 +44,10 @@ class Study:
 
     def __post_init__(self):
         self.method.check_size(self.samples)
+        object.__setattr__(self, "samples", int(self.samples))      # numpy integers too
+        if as_int(self.seed) is None:
+            raise SensitivityError(f"'seed': expected an integer, got {self.seed!r}")
+        object.__setattr__(self, "seed", as_int(self.seed))
 
     @property
     def points(self) -> int:
@@ -56,6 +63,45 @@ class Study:
             raise SensitivityError(f"{self.method.name} sample has shape {X.shape}, expected "
                                    f"({self.points}, {self.problem.num_vars})")
         return X
+
+
+class SalibSample(NamedTuple):
+    """A study's sample as SALib sees it (see :func:`study_sample`)."""
+
+    problem: dict          # SALib's problem dict: num_vars, names, bounds, dists
+    X: np.ndarray          # the sample matrix, one row per model point (continuous values)
+    design: pd.DataFrame   # the model inputs per point (integer parameters rounded)
+    calls: dict            # the SALib functions and keyword arguments (Method.salib_calls)
+
+
+def study_sample(study: Any, samples: int | None = None) -> SalibSample:
+    """The sample of a sensitivity study exactly as ``leadsim sensitivity`` draws it.
+
+    ``study`` is an experiment file (path), a loaded experiment
+    (:func:`sim.sensitivity.experiment.load_experiment`) or a :class:`Study`; ``samples`` overrides
+    the sample size (as ``--samples`` does). ``X`` is the matrix SALib's sampler returns for the
+    problem, the sample size and the seed in ``calls["sample"]`` (so plain SALib reproduces it),
+    and equals the study folder's ``sample.csv``; row ``i`` is model point ``i``, whose runs are
+    seeded by :func:`sim.sweep.run_seed` (study seed, ``i``, replication).
+    """
+    if isinstance(study, (str, Path)):
+        from .experiment import load_experiment
+
+        study = load_experiment(study, samples=samples).study
+    elif not isinstance(study, Study):
+        study = getattr(study, "study", study)
+        if not isinstance(study, Study):
+            raise SensitivityError(f"expected an experiment file, an experiment or a Study, got "
+                                   f"{type(study).__name__}")
+        if samples is not None:
+            study = Study(study.problem, study.method, samples, study.seed, study.name,
+                          study.convergence, study.change_tol, study.conf_tol)
+    elif samples is not None:
+        study = Study(study.problem, study.method, samples, study.seed, study.name,
+                      study.convergence, study.change_tol, study.conf_tol)
+    X = study.sample()
+    return SalibSample(study.problem.salib(), X, study.problem.design(X),
+                       study.method.salib_calls(study.samples, study.seed))
 
 
 @dataclass

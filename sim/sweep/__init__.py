@@ -34,6 +34,7 @@ _EXPORTS = {
     "SweepStats": "runner", "run_design": "runner", "run_experiment": "runner",
     "SweepError": "storage", "load_results": "storage",
     "run_id": "worker", "run_seed": "worker",
+    "to_ema": "ema",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runner import SweepStats, run_design, run_experiment
     from .storage import SweepError, load_results
     from .worker import run_id, run_seed
+    from .ema import to_ema
 
 
 def __getattr__(name: str):
@@ -64,5 +66,5 @@ __all__ = [
     "BACKENDS", "ClusterConfigError", "DesignError", "Experiment", "ExperimentError", "SweepError",
     "SweepStats", "check_design", "grid_design", "lhs_design", "load_experiment", "load_results",
     "make_backend", "make_slurm_cluster", "run_design", "run_experiment", "run_id", "run_seed",
-    "slurm_cluster_kwargs", "table_design", "write_report",
+    "slurm_cluster_kwargs", "table_design", "to_ema", "write_report",
 ]

@@ -24,6 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from ..parameters import as_int
 from .cluster import (DEFAULT_START_TIMEOUT, check_cluster_config, make_slurm_cluster,
                       slurm_scaling)
 from .storage import SweepError
@@ -292,9 +293,9 @@ def make_backend(backend: str = "processes", *, workers: int | None = None,
     config = check_cluster_config(cluster_config)
     workers = workers or config.get("workers")
     retries = config.get("retries", 3) if retries is None else retries
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
+    if workers is not None and (as_int(workers) is None or workers < 1):
         raise SweepError(f"'workers': expected a positive integer, got {workers!r}")
+    workers = as_int(workers) if workers is not None else None
     if backend == "serial":
         return SerialBackend()
     if backend == "processes":

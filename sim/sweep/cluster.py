@@ -27,6 +27,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..parameters import as_bool, as_int
+
 #: Allowed keys of ``[cluster]``: name -> (type, meaning). Types: int, str, bool, list (of str).
 CLUSTER_KEYS: dict[str, tuple[type, str]] = {
     "workers": (int, "worker processes for local backends (default: all cores)"),
@@ -84,6 +86,10 @@ def check_cluster_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
             raise ClusterConfigError(f"'cluster.{key}': unknown setting; allowed: "
                                      f"{', '.join(CLUSTER_KEYS)}")
         kind, meaning = CLUSTER_KEYS[key]
+        if kind is int and as_int(value) is not None:          # numpy integers and booleans too
+            value = as_int(value)
+        elif kind is bool and as_bool(value) is not None:
+            value = as_bool(value)
         ok = (isinstance(value, list) and all(isinstance(v, str) for v in value)) if kind is list \
             else (isinstance(value, kind) and (kind is bool or not isinstance(value, bool)))
         if not ok:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..constants import SPECS as CONSTANT_SPECS
 from ..hints import did_you_mean
-from ..parameters import SPECS, ParameterError
+from ..parameters import SPECS, ParameterError, as_int, as_number
 from ..tomlfile import check_regular_file
 
 #: Parameters a design may set (``seed`` is derived per run, so it cannot be swept), and the
@@ -93,7 +93,7 @@ def parameter_values(row: Mapping[str, Any]) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     for name, value in row.items():
-        if isinstance(value, np.generic):
+        if isinstance(value, np.generic):     # numpy scalars (EMA Workbench, SALib) as Python's
             value = value.item()
         if name in CONSTANT_SPECS and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = float(value)
@@ -151,8 +151,10 @@ def grid_design(values: Mapping[str, Sequence[Any]],
     """Every combination of the value lists (first parameter varies slowest), values validated.
 
     The grid's size (the product of the value counts) is checked against ``max_points`` before
-    anything is built.
+    anything is built. Value lists may be numpy arrays.
     """
+    values = {name: seq.tolist() if isinstance(seq, np.ndarray) else seq
+              for name, seq in values.items()}
     _check_names(list(values))
     if not values:
         raise DesignError("a grid needs at least one parameter with a list of values")
@@ -190,8 +192,9 @@ def lhs_design(ranges: Mapping[str, tuple[float, float] | None], size: int,
     _check_names(names)
     if not names:
         raise DesignError("an LHS design needs at least one parameter")
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+    if as_int(size) is None or size < 1:
         raise DesignError(f"'size': expected a positive integer, got {size!r}")
+    size = as_int(size)
     if size > max_points:
         raise DesignError(f"'size': {size:,} points; allowed: at most {max_points:,}")
     lows, highs = [], []
@@ -286,9 +289,9 @@ def table_design(rows: Sequence[Mapping[str, Any]] | str | Path, *,
                 raise DesignError(f"'rows[{k}]': names {sorted(row)} differ from the first row's "
                                   f"{sorted(names)}; every row must set the same parameters")
             for name, value in row.items():
-                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                if as_number(value) is None:
                     raise DesignError(f"'rows[{k}].{name}': expected a number, got {value!r}")
-        frame = pd.DataFrame([dict(r) for r in rows], columns=names)
+        frame = pd.DataFrame([{k: as_number(v) for k, v in r.items()} for r in rows], columns=names)
     _check_names([str(c) for c in frame.columns])
     return check_design(frame)
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..hints import did_you_mean
 from ..outcomes import SUMMARY_OUTCOMES
-from ..parameters import Parameters
+from ..parameters import Parameters, as_bool, as_int
 from ..scenario import Scenario, scenario_from_params, scenario_to_toml
 from .backends import BACKENDS, make_backend
 from .design import check_design
@@ -183,14 +183,20 @@ def run_design(design: pd.DataFrame, base: Scenario | Parameters, replications: 
         base = scenario_from_params(base)
     if not isinstance(base, Scenario):
         raise SweepError(f"'base': expected a Scenario or Parameters, got {type(base).__name__}")
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+    if as_int(replications) is None or replications < 1:
         raise SweepError(f"'replications': expected a positive integer, got {replications!r}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+    if as_int(chunk_size) is None or chunk_size < 1:
         raise SweepError(f"'chunk_size': expected a positive integer, got {chunk_size!r}")
+    replications, chunk_size = as_int(replications), as_int(chunk_size)   # numpy integers too
     keep = check_outcomes(outcomes)
     seed = base.params.seed if seed is None else seed
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+    if as_int(seed) is None or not 0 <= seed < 2**63:
         raise SweepError(f"'seed': expected an integer in [0, 2**63), got {seed!r}")
+    seed = as_int(seed)
+    if as_bool(common_random_numbers) is None:
+        raise SweepError(f"'common_random_numbers': expected true or false, got "
+                         f"{common_random_numbers!r}")
+    common_random_numbers = as_bool(common_random_numbers)
     out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="leadsim-sweep-"))
     from .. import __version__
 

@@ -144,7 +144,9 @@ def load_results(out_dir: str | Path) -> pd.DataFrame:
                       stacklevel=2)
         frame = frame.drop_duplicates("run_id", keep="last")
     frame = frame.sort_values(["point", "replication"], kind="stable").reset_index(drop=True)
-    return _with_python_missing(frame)
+    frame = _with_python_missing(frame)
+    frame.attrs["out_dir"] = str(out_dir)      # where they came from (sim.sweep.to_ema reads it)
+    return frame
 
 
 class ResultStore:

@@ -21,10 +21,11 @@ from typing import Any
 import pandas as pd
 
 from ..outcomes import SUMMARY_OUTCOMES
+from ..resources import data_dir
 from ..parameters import SPECS, ParameterError
 from ..scenario import Scenario, ScenarioError, load_scenario
 
-STUDY_DIR = Path(__file__).resolve().parents[2] / "experiments" / "validation"
+STUDY_DIR = data_dir("experiments") / "validation"      # shipped (sim.resources)
 PROTOCOL_FILE = "protocol.toml"
 EFFECT_TYPES = ("slope", "difference", "interaction", "interior_optimum")
 DIRECTIONS = ("positive", "negative", "near_zero")
