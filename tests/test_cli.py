@@ -149,7 +149,13 @@ def test_help_has_examples(capsys, command):
 
 
 def test_run_prints_the_summary_table(tmp_path, capsys):
-    status, out, err = run_main(capsys, "run", tiny(tmp_path), "--quiet", "--no-figures",
+    # long enough, and busy enough, for every outcome to be defined in both replications
+    scenario = tmp_path / "busy.toml"
+    scenario.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\nn_hospitals = 2\n'
+                        "staff_per_hospital = 100\nunit_size = 20\nticks = 208\nreplications = 2\n"
+                        "local_task_rate = 25.0\ninitiative_rate = 3.0\nmanagement_support = 0.9\n",
+                        encoding="utf-8")
+    status, out, err = run_main(capsys, "run", scenario, "--quiet", "--no-figures",
                                 "--out", tmp_path / "o")
     assert status == 0 and err == ""
     assert "95% CI" in out and f"outputs: {tmp_path / 'o'}" in out
