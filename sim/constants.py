@@ -240,6 +240,11 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        "areas and organisational units'"),
     _K("INFLUENCE_AUTHORITY_WEIGHT", 0.5, 0.3, 0.7, "weight", "effort",
        "[M] a leader influences by 'control' and by 'credibility'; equal weights (assumption)"),
+    _K("INFLUENCE_SUBSTITUTION", 0.5, 0.25, 1.0, "CES exponent", "effort",
+       "[M] control and credibility are complements, not substitutes: 'combining credibility with "
+       "control'; credibility 'needed to be backed up by managerial authority'. Influence is a CES "
+       "mean of authority and credibility reach with this exponent (1: substitutes, added; lower: "
+       "each matters more without the other)"),
     _K("ROUTINE_PULL", 1.0, 0.5, 2.0, "influence", "effort",
        ASSUMED + "routine clinical work competes with QI tasks for staff's time as much as one fully "
        "led task"),

@@ -144,6 +144,14 @@ def _related_units(st, un, net, ta, t, u0, U):
 
 
 @inline
+def _influence(a, c, kc):
+    """CES mean of authority and credibility reach (see sim.reference.influence)."""
+    w = kc.INFLUENCE_AUTHORITY_WEIGHT
+    r = kc.INFLUENCE_SUBSTITUTION
+    return (w * a ** r + (1.0 - w) * c ** r) ** (1.0 / r)
+
+
+@inline
 def _has_room(st, i):
     return st.lead_count[i] < st.max_leads[i]
 
@@ -459,7 +467,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
             rel = (ta.unit_lo[t] + k) % U
             unit = u0 + rel
             a, c = _unit_reach(st, ta, t, unit, rel, U, kc)
-            influence = kc.INFLUENCE_AUTHORITY_WEIGHT * a + (1.0 - kc.INFLUENCE_AUTHORITY_WEIGHT) * c
+            influence = _influence(a, c, kc)
             l0 = leaders[t, 0]
             l1 = leaders[t, 1]
             l2 = leaders[t, 2]
@@ -479,8 +487,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
     pull_cos = out.pull_cos
     pull_sin = out.pull_sin
     effort_given = out.effort_given
-    w_auth = kc.INFLUENCE_AUTHORITY_WEIGHT
-    w_cred = 1.0 - w_auth
+    inf_leader = _influence(1.0, 1.0, kc)     # a leader is fully reached by their own task
     for t in range(t0, t1):
         if ta.status[t] != _ACTIVE:
             continue
@@ -493,6 +500,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                 rel = (ta.unit_lo[t] + k) % U
                 unit = u0 + rel
                 a_unit, c_unit = _unit_reach(st, ta, t, unit, rel, U, kc)
+                inf_unit = _influence(a_unit, c_unit, kc)     # the same for everyone but leaders
                 l0 = leaders[t, 0]
                 l1 = leaders[t, 1]
                 l2 = leaders[t, 2]
@@ -500,12 +508,12 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                 rec[h, _R_INTERACTIONS] += staff_end[unit] - staff_start[unit]
                 for i in range(staff_start[unit], staff_end[unit]):
                     if i == l0 or i == l1 or i == l2:
-                        a = 1.0
                         c = 1.0
+                        inf = inf_leader
                     else:
-                        a = a_unit
                         c = c_unit
-                    share = (w_auth * a + w_cred * c) / (kc.ROUTINE_PULL + demand[i])
+                        inf = inf_unit
+                    share = inf / (kc.ROUTINE_PULL + demand[i])
                     agree = (1.0 + cos_aim[i] * dcos + sin_aim[i] * dsin) / 2.0
                     e = budget[i] * share * (1.0 - kc.AGREEMENT_EFFORT + kc.AGREEMENT_EFFORT * agree)
                     E += e

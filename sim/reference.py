@@ -153,10 +153,14 @@ def reach(k: KernelInputs, h: int, t: int, unit: int) -> tuple[float, float]:
 
 
 def influence(k: KernelInputs, authority_reach: float, credibility_reach: float) -> float:
-    """A task's influence on a person: its leaders' authority and credibility reach, weighted by
-    ``INFLUENCE_AUTHORITY_WEIGHT`` ("combining credibility with control", McKee et al.)."""
-    w = k.constants.INFLUENCE_AUTHORITY_WEIGHT
-    return w * authority_reach + (1.0 - w) * credibility_reach
+    """A task's influence on a person: the CES mean of its leaders' authority and credibility
+    reach, ``(w a^r + (1 - w) c^r)^(1/r)`` with ``w = INFLUENCE_AUTHORITY_WEIGHT`` and ``r =
+    INFLUENCE_SUBSTITUTION``: control and credibility are complements ("combining credibility with
+    control", McKee et al.), so a leader, or a coalition, with both influences more than one strong
+    in one and weak in the other (``r = 1`` would make them substitutes)."""
+    kc = k.constants
+    w, r = kc.INFLUENCE_AUTHORITY_WEIGHT, kc.INFLUENCE_SUBSTITUTION
+    return (w * authority_reach ** r + (1.0 - w) * credibility_reach ** r) ** (1.0 / r)
 
 
 def agreement(cos_a: float, sin_a: float, cos_b: float, sin_b: float) -> float:
