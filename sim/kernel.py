@@ -575,7 +575,10 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
                     clout = reach
             clout = min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
             backed = clout + (1.0 - clout) * S ** kc.SUPPORT_BACKING_EXPONENT   # backs emergent leaders
-            resources = kc.RESOURCE_FLOOR + (1.0 - kc.RESOURCE_FLOOR) * S
+            commanded = S                       # positional power commands its own units' resources
+            if kc.LINE_RESOURCES * clout > commanded:
+                commanded = kc.LINE_RESOURCES * clout
+            resources = kc.RESOURCE_FLOOR + (1.0 - kc.RESOURCE_FLOOR) * commanded
             backing = resources * (1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * backed)
             quality = 1.0 - kc.EXPERTISE_WEIGHT + kc.EXPERTISE_WEIGHT * expert
             dp = E * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)

@@ -536,10 +536,12 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
 
     *Backing* is the management-support gate: ``resources * (1 - CLOUT_WEIGHT + CLOUT_WEIGHT *
     (clout + (1 - clout) * support ** SUPPORT_BACKING_EXPONENT))``, where resources =
-    ``RESOURCE_FLOOR + (1 - RESOURCE_FLOOR) * support``: leaders "required infrastructural
-    administrative support and/or positional power to command influence" (McKee et al.), so with no
-    support QI runs on ``RESOURCE_FLOOR`` of the resources and only a leader with clout commands
-    them. Clout is the highest, among the leaders and the brokering coordinator, formal authority
+    ``RESOURCE_FLOOR + (1 - RESOURCE_FLOOR) * max(support, LINE_RESOURCES * clout)``: leaders
+    "required infrastructural administrative support and/or positional power to command influence"
+    (McKee et al.), so with no support QI runs on ``RESOURCE_FLOOR`` of the resources, except that a
+    leader with clout over the task's units commands a share ``LINE_RESOURCES`` of them by positional
+    power (a ward manager can free their own ward's time without the board's backing), and support
+    reaches the task's leaders in full only through clout. Clout is the highest, among the leaders and the brokering coordinator, formal authority
     times the share of the task's units within their formal reach, relative to a unit manager's
     authority (capped at 1): a ward manager has clout over their ward, not over a change that
     crosses four wards, and a quality coordinator lends a share ``BROKER_MANDATE`` of the
@@ -588,7 +590,7 @@ def progress_and_fate(k: KernelInputs, h: int, t: int, tick: int) -> None:
         clout = min(1.0, max(reaches) / kc.AUTHORITY_UNIT_MANAGER)
         support = ho.support[h]
         backed = clout + (1.0 - clout) * support ** kc.SUPPORT_BACKING_EXPONENT
-        resources = kc.RESOURCE_FLOOR + (1.0 - kc.RESOURCE_FLOOR) * support
+        resources = kc.RESOURCE_FLOOR + (1.0 - kc.RESOURCE_FLOOR) * max(support, kc.LINE_RESOURCES * clout)
         backing = resources * (1.0 - kc.CLOUT_WEIGHT + kc.CLOUT_WEIGHT * backed)
         quality = 1.0 - kc.EXPERTISE_WEIGHT + kc.EXPERTISE_WEIGHT * expertise
         dp = effort * ta.alignment[t] * backing * quality / (ta.required[t] * overhead)
