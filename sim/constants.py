@@ -258,7 +258,7 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        "[M] 'leaders required infrastructural administrative support and/or positional power to "
        "command influence': with no management support, QI runs on this share of the resources "
        "(goodwill, own time), and only positional power commands it"),
-    _K("LINE_RESOURCES", 0.5, 0.2, 0.8, "share of resources", "progress",
+    _K("LINE_RESOURCES", 0.5, 0.2, 1.0, "share of resources", "progress",
        "[M] 'infrastructural administrative support and/or positional power': without management "
        "support, a leader with clout over a task's units commands this share of their resources by "
        "positional power (so concentrated leadership achieves something without support; [C] "
