@@ -258,20 +258,21 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        "[M] 'leaders required infrastructural administrative support and/or positional power to "
        "command influence': with no management support, QI runs on this share of the resources "
        "(goodwill, own time), and only positional power commands it"),
-    _K("LINE_RESOURCES", 0.5, 0.2, 1.0, "share of resources", "progress",
+    _K("LINE_RESOURCES", 1.0, 0.2, 1.0, "share of resources", "progress",
        "[M] 'infrastructural administrative support and/or positional power': without management "
        "support, a leader with clout over a task's units commands this share of their resources by "
        "positional power (so concentrated leadership achieves something without support; [C] "
-       "support is a precondition for what *distributed* leadership contributes)"),
+       "support is a precondition for what *distributed* leadership contributes; calibrated on "
+       "SUP-1: positional power stands in for support over the leader's own units)"),
     _K("CLOUT_WEIGHT", 0.8, 0.5, 1.0, "share", "progress",
        "[M] support reaches a task through 'managerial clout'; share of support that reaches it only "
        "through a leader with authority over it"),
     _K("SUPPORT_BACKING_EXPONENT", 3.0, 1.0, 4.0, "exponent", "progress",
        "[C, M] management backs emergent leaders only when it backs QI strongly ('backed up, "
        "underwritten ... by old forms of leadership')"),
-    _K("EXPERTISE_WEIGHT", 0.5, 0.2, 0.8, "share", "progress",
+    _K("EXPERTISE_WEIGHT", 0.7, 0.2, 0.8, "share", "progress",
        "[W] leadership 'to wherever expertise ... sit[s]': share of progress that depends on the "
-       "leaders' expertise"),
+       "leaders' expertise (calibrated on SUP-1 and MIX-1, with LINE_RESOURCES)"),
     _K("FIT_WEIGHT", 0.5, 0.2, 0.8, "share", "progress",
        "[D] alignment: share of alignment that depends on how the direction fits the task's aim"),
     _K("COMPLEXITY_OVERHEAD", 0.5, 0.25, 1.0, "effort per unit crossed", "progress",
