@@ -229,3 +229,17 @@ def test_cli_dry_run_runs_nothing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "16 -> 128 points" in proc.stdout and "convergence sizes: 4 8 16" in proc.stdout
     assert not (tmp_path / "o").exists()
+
+
+def test_design_keeps_real_factors_within_their_declared_bounds():
+    """SALib scales a unit sample as low + (high - low) * u, which can land an ulp past the bound
+    (0.3 + 0.6 * 1.0 = 0.9000000000000001); the design clips it, so the parameter checks accept
+    every point of a Morris grid that reaches the ends of a range."""
+    from SALib.sample import morris as morris_sample
+
+    problem = Problem.from_bounds({"EFFORT_SPREAD": [0.3, 0.9], "leadership_mix": [0.0, 1.0]})
+    X = morris_sample.sample(problem.salib(), 20, num_levels=4, seed=1)
+    assert X[:, 0].max() > 0.9     # SALib's own scaling overshoots the bound
+    design = problem.design(X)
+    assert design["EFFORT_SPREAD"].max() == 0.9 and design["EFFORT_SPREAD"].min() >= 0.3
+    assert design["leadership_mix"].between(0.0, 1.0).all()

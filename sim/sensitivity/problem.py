@@ -188,7 +188,9 @@ class Problem:
     def design(self, X: np.ndarray) -> pd.DataFrame:
         """Model inputs for sample matrix ``X``: one row per point, integer factors rounded.
 
-        Rounding is half-up (``floor(x + 0.5)``) and clipped to the factor's bounds.
+        Rounding is half-up (``floor(x + 0.5)``) and clipped to the factor's bounds; real values are
+        clipped too, because SALib's scaling of a unit sample can land an ulp outside them (``0.3 +
+        0.6 * 1.0`` is ``0.9000000000000001``), which the parameter checks would refuse.
         """
         X = np.asarray(X, dtype=float)
         columns = {}
@@ -196,6 +198,8 @@ class Problem:
             x = X[:, j]
             if f.integer:
                 x = np.clip(np.floor(x + 0.5), np.ceil(f.low), np.floor(f.high)).astype(np.int64)
+            else:
+                x = np.clip(x, f.low, f.high)
             columns[f.name] = x
         return pd.DataFrame(columns)
 
