@@ -178,7 +178,8 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
        "Weeks between the collaborative's learning sessions (the action period).", kind=int),
     _P("regional_coordinators", 0, 0, 1000, "coordinators",
        "Regional QIC coordinators who broker between hospitals (Carstensen et al.): each covers up "
-       "to regional_span hospitals and cuts the cost of carrying lessons across them.", kind=int),
+       "to regional_span hospitals and cuts the cost of carrying lessons across them. At most "
+       "n_hospitals, and none in a run of one hospital.", kind=int, sensitivity=False),
     _P("regional_span", 5, 1, 100, "hospitals per regional coordinator",
        "How many hospitals one regional coordinator can cover.", kind=int),
     _P("collaborative_complexity", 0.0, 0.0, 1.0, "share",
