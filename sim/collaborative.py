@@ -25,6 +25,7 @@ import numpy as np
 
 from . import constants as C
 from .constants import Constants
+from .outcomes import SpreadTracker
 
 
 def topic_aims(body_aims: np.ndarray) -> np.ndarray:
@@ -74,6 +75,7 @@ class Collaborative:
         self._completions = np.zeros((max(int(params.ticks), 1), self.n_hospitals, self.n_topics),
                                      np.int32)
         self.weeks = 0
+        self.spread = SpreadTracker(self.n_hospitals, self.n_topics)
 
     @property
     def active(self) -> bool:
@@ -92,6 +94,7 @@ class Collaborative:
             self._completions = np.concatenate([self._completions, np.zeros_like(self._completions)])
         self._completions[self.weeks] = counts
         self.weeks += 1
+        self.spread.add(counts)
         self.lessons += counts
         return counts
 

@@ -232,4 +232,4 @@ class LeadershipModel(mesa.Model):
         """(system-wide outcomes dict, per-hospital outcomes DataFrame) of the run so far."""
         st = self.org.staff
         return summary(self.record_array(), self.staff_per_hospital, st.leader_weeks, st.hospital,
-                       self.collaborative.completion_array())
+                       self.collaborative.spread.totals())

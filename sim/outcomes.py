@@ -194,16 +194,56 @@ def spread_counts(completions: np.ndarray, window: int = C.SPREAD_WINDOW_WEEKS):
             (adopted * delay[:n]).sum(axis=(0, 2)))
 
 
-def collaborative_outcomes(gain: np.ndarray, sustained: np.ndarray, completions: np.ndarray,
+class SpreadTracker:
+    """:func:`spread_counts` kept up to date week by week, at the cost of one window per week.
+
+    A completion's window closes ``window`` weeks after it: when week ``w`` is added, the
+    completions of week ``w - window`` are settled from the last ``window`` weeks alone, so the
+    totals always equal ``spread_counts`` of every week so far (tested)."""
+
+    def __init__(self, n_hospitals: int, n_topics: int, window: int = C.SPREAD_WINDOW_WEEKS):
+        self.window = window
+        self._recent = np.zeros((window + 1, n_hospitals, n_topics), np.int32)   # ring of weeks
+        self.weeks = 0
+        self.opportunities = np.zeros(n_hospitals)
+        self.adoptions = np.zeros(n_hospitals)
+        self.delays = np.zeros(n_hospitals)
+
+    def add(self, counts: np.ndarray) -> None:
+        """Add one week's completions (hospitals x topics)."""
+        W = self.window + 1
+        w = self.weeks
+        self._recent[w % W] = counts
+        self.weeks += 1
+        e = w - self.window                      # the week whose window has just closed
+        if e < 0 or counts.shape[0] < 2:
+            return
+        events = self._recent[e % W].astype(np.float64)
+        later = np.stack([self._recent[(e + d) % W] for d in range(1, self.window + 1)]) > 0
+        first = np.where(later.any(axis=0), later.argmax(axis=0) + 1, 0)   # weeks to the next one
+        others = events.sum(axis=0, keepdims=True) - events
+        adopted = (first > 0) * others
+        self.opportunities += others.sum(axis=1)
+        self.adoptions += adopted.sum(axis=1)
+        self.delays += (adopted * first).sum(axis=1)
+
+    def totals(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.opportunities, self.adoptions, self.delays
+
+
+def collaborative_outcomes(gain: np.ndarray, sustained: np.ndarray, spread: tuple | None,
                            weeks: int) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """The collaborative's outcomes, per hospital and for the collaborative as a whole, from each
-    hospital's gain completed over the run, its gain in place at the horizon, and ``completions``
-    (weeks x hospitals x topics)."""
+    hospital's gain completed over the run, its gain in place at the horizon, and ``spread``
+    (per-hospital opportunities, adoptions and weeks to adopt: :func:`spread_counts` or
+    :class:`SpreadTracker`; None: spread missing)."""
     years = max(weeks, 1) / C.WEEKS_PER_YEAR
     improvement = np.asarray(gain, dtype=np.float64) / years
     mean = improvement.mean() if improvement.size else 0.0
     deviation = _ratio(np.abs(improvement - mean), np.full(improvement.shape, mean))
-    opportunities, adoptions, delays = spread_counts(completions)
+    if spread is None:
+        spread = (np.zeros(improvement.shape),) * 3
+    opportunities, adoptions, delays = spread
     per_h = {"spread": _ratio(adoptions, opportunities), "adoption_weeks": _ratio(delays, adoptions),
              "improvement_variation": deviation,
              "collaborative_sustainment": _ratio(sustained, gain)}
@@ -215,22 +255,21 @@ def collaborative_outcomes(gain: np.ndarray, sustained: np.ndarray, completions:
 
 
 def summary(records: np.ndarray, staff_per_hospital: np.ndarray, leader_weeks: np.ndarray,
-            staff_hospital: np.ndarray, completions: np.ndarray | None = None
+            staff_hospital: np.ndarray, spread: tuple | None = None
             ) -> tuple[dict[str, float], pd.DataFrame]:
     """System-wide summary outcomes and a per-hospital table.
 
     The system-wide improvement and sustained improvement are means per hospital; rates and shares
-    pool all hospitals' tasks; mean motivation weights hospitals by staff. ``completions`` (weeks x
-    hospitals x topics, see :class:`sim.collaborative.Collaborative`) gives the spread outcomes
-    (missing without it).
+    pool all hospitals' tasks; mean motivation weights hospitals by staff. ``spread`` (per-hospital
+    opportunities, adoptions, weeks to adopt: :class:`SpreadTracker` of the run's completions by
+    topic, see :class:`sim.collaborative.Collaborative`) gives the spread outcomes (missing
+    without it).
     """
     weeks, H, _ = records.shape
     per_h = summarise(records)
-    if completions is None:
-        completions = np.zeros((weeks, H, 1), np.int32)
     collab_h, collab = collaborative_outcomes(
         records[:, :, COL["gain"]].sum(axis=0),
-        records[-1, :, COL["sustained_gain"]] if weeks else np.zeros(H), completions, weeks)
+        records[-1, :, COL["sustained_gain"]] if weeks else np.zeros(H), spread, weeks)
     per_h.update(collab_h)
     per_h["leadership_gini"] = np.array([gini(leader_weeks[staff_hospital == h]) for h in range(H)])
     led = leader_weeks > 0

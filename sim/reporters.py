@@ -80,10 +80,9 @@ class RunningSummary:
         self._latest = row
         self._values = None
 
-    def values(self, leader_weeks: np.ndarray, completions: np.ndarray | None = None
-               ) -> dict[str, float]:
+    def values(self, leader_weeks: np.ndarray, spread: tuple | None = None) -> dict[str, float]:
         """Every summary outcome of the weeks so far (NaN for all before the first week);
-        ``completions`` (weeks x hospitals x topics) gives the collaborative's spread outcomes."""
+        ``spread`` (:meth:`sim.outcomes.SpreadTracker.totals`) gives the collaborative's spread."""
         if self._values is not None:
             return self._values
         if self.weeks == 0:
@@ -98,11 +97,8 @@ class RunningSummary:
         system["leadership_gini"] = gini(leader_weeks)
         led = leader_weeks > 0
         system["staff_leading_share"] = float(led.mean()) if led.size else 0.0
-        if completions is None:
-            completions = np.zeros((w, self.hospitals, 1), np.int32)
         system.update(collaborative_outcomes(self._gain[:w, :, 0].sum(axis=0),
-                                             self._latest[:, COL["sustained_gain"]], completions,
-                                             w)[1])
+                                             self._latest[:, COL["sustained_gain"]], spread, w)[1])
         self._values = {k: system[k] for k in SUMMARY_OUTCOMES}
         return self._values
 
@@ -122,7 +118,7 @@ def model_reporters() -> dict[str, Callable]:
     """
     def summary_reporter(name: str) -> Callable:
         return lambda m: m.running_summary.values(m.org.staff.leader_weeks,
-                                                  m.collaborative.completion_array())[name]
+                                                  m.collaborative.spread.totals())[name]
 
     def weekly_reporter(name: str) -> Callable:
         return lambda m: m.running_summary.weekly(name, m)

@@ -208,3 +208,29 @@ def test_collaborative_outcomes_are_defined_and_within_their_ranges():
         r.timeseries[r.timeseries.tick == 160]["sustained_gain"].sum() / r.timeseries["gain"].sum())
     one = run_simulation(Parameters(n_hospitals=1, staff_per_hospital=100, ticks=80, seed=9))
     assert math.isnan(one.summary["spread"]) and one.summary["improvement_variation"] == 0.0
+
+
+def test_the_weekly_spread_tracker_equals_the_batch_count_at_every_week():
+    from sim.outcomes import SpreadTracker
+
+    rng = np.random.default_rng(1)
+    completions = (rng.random((40, 4, 3)) < 0.08).astype(np.int32) * rng.integers(1, 3, (40, 4, 3))
+    tracker = SpreadTracker(4, 3, window=6)
+    for w in range(40):
+        tracker.add(completions[w])
+        for got, expected in zip(tracker.totals(), spread_counts(completions[:w + 1], 6)):
+            assert np.array_equal(got, expected), w
+    assert tracker.adoptions.sum() > 0
+
+
+def test_model_summary_spread_equals_the_batch_count_of_its_completions():
+    model = LeadershipModel(Parameters(n_hospitals=4, staff_per_hospital=100, ticks=120, seed=9,
+                                       local_task_rate=12, management_support=0.9, **COLLABORATIVE),
+                            agents=False)
+    model.run_model()
+    opportunities, adopted, delays = spread_counts(model.collaborative.completion_array())
+    summary = model.summary()[0]
+    assert summary["spread"] == adopted.sum() / opportunities.sum()
+    assert summary["adoption_weeks"] == delays.sum() / adopted.sum()
+    collected = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    assert collected["spread"] == summary["spread"]
