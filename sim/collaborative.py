@@ -30,7 +30,8 @@ from .outcomes import SpreadTracker
 
 def topic_aims(body_aims: np.ndarray) -> np.ndarray:
     """The aim of each topic: the national bodies' aims, then the centres of the local sectors."""
-    sectors = -np.pi + (np.arange(C.LOCAL_TOPICS) + 0.5) * (2.0 * np.pi / C.LOCAL_TOPICS)   # structural: sector centres
+    width = 2.0 * np.pi / C.LOCAL_TOPICS
+    sectors = -np.pi + (np.arange(C.LOCAL_TOPICS) + 0.5) * width   # structural: sector centres
     return np.concatenate([np.asarray(body_aims, dtype=np.float64), sectors])
 
 
@@ -50,10 +51,12 @@ def regional_cover(n_hospitals: int, coordinators: int, span: int) -> np.ndarray
     return covered
 
 
-def cross_hospital_overhead(params, kc: Constants) -> np.ndarray:
+def cross_hospital_overhead(params, kc: Constants, n_hospitals: int | None = None) -> np.ndarray:
     """Per hospital: ``1 + COLLABORATIVE_OVERHEAD * collaborative_complexity * (1 -
-    REGIONAL_OVERHEAD_CUT * covered)``, the cost of translating a peer's lesson to this hospital."""
-    covered = regional_cover(params.n_hospitals, params.regional_coordinators, params.regional_span)
+    REGIONAL_OVERHEAD_CUT * covered)``, the cost of translating a peer's lesson to this hospital
+    (``n_hospitals``: of the organisation, default ``params.n_hospitals``)."""
+    n = params.n_hospitals if n_hospitals is None else n_hospitals
+    covered = regional_cover(n, params.regional_coordinators, params.regional_span)
     cut = kc.REGIONAL_OVERHEAD_CUT * covered
     return 1.0 + kc.COLLABORATIVE_OVERHEAD * params.collaborative_complexity * (1.0 - cut)
 
@@ -61,15 +64,16 @@ def cross_hospital_overhead(params, kc: Constants) -> np.ndarray:
 class Collaborative:
     """The collaborative's state and calendar for one model (see the module docstring)."""
 
-    def __init__(self, params, kc: Constants, body_aims: np.ndarray):
-        self.n_hospitals = params.n_hospitals
+    def __init__(self, params, kc: Constants, body_aims: np.ndarray,
+                 n_hospitals: int | None = None):
+        self.n_hospitals = params.n_hospitals if n_hospitals is None else int(n_hospitals)
         self.n_bodies = int(np.asarray(body_aims).shape[0])
         aims = topic_aims(body_aims)
         self.topic_cos, self.topic_sin = np.cos(aims), np.sin(aims)
         self.n_topics = aims.shape[0]
         self.learning = float(params.collaborative_learning)
         self.interval = int(params.learning_session_interval)
-        self.overhead = cross_hospital_overhead(params, kc)
+        self.overhead = cross_hospital_overhead(params, kc, self.n_hospitals)
         self.lessons = np.zeros((self.n_hospitals, self.n_topics), np.int64)
         # completions by week, hospital and topic (grown as the weeks go)
         self._completions = np.zeros((max(int(params.ticks), 1), self.n_hospitals, self.n_topics),
@@ -91,7 +95,8 @@ class Collaborative:
             topic = topic_of(tasks.kind[done], tasks.body[done], tasks.aim[done], self.n_bodies)
             np.add.at(counts, (tasks.hospital[done], topic), 1.0)
         if self.weeks == self._completions.shape[0]:
-            self._completions = np.concatenate([self._completions, np.zeros_like(self._completions)])
+            self._completions = np.concatenate([self._completions,
+                                                np.zeros_like(self._completions)])
         self._completions[self.weeks] = counts
         self.weeks += 1
         self.spread.add(counts)

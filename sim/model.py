@@ -119,7 +119,8 @@ class LeadershipModel(mesa.Model):
         self._impl = BACKENDS[backend]
         self.constants = params.constant_values()
         self.org = organisation if organisation is not None else build_organisation(params, org_rng)
-        self.collaborative = Collaborative(params, self.constants, self.org.body_aims)
+        self.collaborative = Collaborative(params, self.constants, self.org.body_aims,
+                                           self.org.hospitals.aim.shape[0])
         st = self.org.staff
         self.category = lead_category(st.role, st.hybrid)
         self.anchor = aim_anchor(st, self.org.units, self.org.hospitals)
