@@ -18,9 +18,27 @@ from sim.collaborative import (Collaborative, cross_hospital_overhead, regional_
 from sim.outcomes import COL, spread_counts
 from tests.test_kernel_equivalence import assert_same_state, run_both
 
-ISOLATED = json.loads((Path(__file__).parent / "data" / "isolated_main.json").read_text())
+REFERENCES = json.loads((Path(__file__).parent / "data" / "isolated_main.json").read_text())
 COLLABORATIVE = dict(collaborative_learning=0.9, learning_session_interval=6,
                      regional_coordinators=1, regional_span=2, collaborative_complexity=0.6)
+
+
+def _isolated_reference() -> dict:
+    """The stored run of the model without the collaborative layer (tests/data/, made by
+    make_isolated_main.py on main before the layer) for the within-hospital model of this checkout:
+    the one made with the same behavioural constants, the collaborative's own left aside."""
+    from sim.constants import CONSTANT_SPECS
+
+    names = sorted(s.name for s in CONSTANT_SPECS if s.group != "collaborative")
+    for reference in REFERENCES["references"]:
+        if reference["constant_names"] == names:
+            return reference
+    pytest.fail("no stored run of the model without the collaborative for this within-hospital "
+                "model (its constants changed): make one with tests/data/make_isolated_main.py on "
+                "a checkout without the layer")
+
+
+ISOLATED = _isolated_reference()
 
 
 def _isolated_params(**changes) -> Parameters:
@@ -35,8 +53,9 @@ def _isolated_params(**changes) -> Parameters:
 @pytest.mark.parametrize("backend", ["numba", "reference"])
 def test_without_the_collaborative_the_model_is_the_one_stored_on_main_bit_for_bit(backend):
     """collaborative_learning = 0 and no regional coordinators: the records and final state of a run
-    with every other mechanism active are those stored on main (fba2fc2) before this layer, to the
-    last bit (the constants of that run are pinned, so recalibration does not touch this test)."""
+    with every other mechanism active are those of the same run made on main before this layer
+    (fba2fc2; f9855fe after main's LINE_RESOURCES), to the last bit. The constants of that run are
+    pinned, so recalibrating their values does not touch this test."""
     model = LeadershipModel(_isolated_params(), backend=backend, agents=False, collect=False)
     for _ in range(ISOLATED["weeks"]):
         model.step()
@@ -48,6 +67,21 @@ def test_without_the_collaborative_the_model_is_the_one_stored_on_main_bit_for_b
         ISOLATED["motivation_sha256"]
     assert hashlib.sha256(model.org.staff.aim.tobytes()).hexdigest() == ISOLATED["aim_sha256"]
     assert not model.record_array()[:, :, COL["peer_learning"]].any()
+
+
+def test_the_layer_switched_off_in_code_gives_the_same_run():
+    """A second check that needs no stored run: the same seed with the collaborative's weekly step
+    removed from the model (its bookkeeping and sessions skipped) gives the same records."""
+    params = _isolated_params(ticks=80)
+    a = LeadershipModel(params, agents=False, collect=False)
+    b = LeadershipModel(params, agents=False, collect=False)
+    b.collaborative.record_week = lambda tasks, week: None
+    b.collaborative.session_due = lambda week: False
+    for _ in range(80):
+        a.step()
+        b.step()
+    assert np.array_equal(a.record_array(), b.record_array())
+    assert_same_state(a.org, b.org)
 
 
 def test_regional_coordinators_without_learning_sessions_change_nothing():
