@@ -562,8 +562,11 @@ def classroom(scenario, n_hospitals=2):
         values = {k: v for k, v in override.values.items() if k != "staff_per_hospital"}
         if override.hospital < n_hospitals and values:
             kept.append(HospitalOverride(override.hospital, values))
+    # a collaborative's regional coordinators: at most one per hospital that remains
+    regional = min(p.regional_coordinators, n_hospitals) if n_hospitals >= 2 else 0
     return p.replace(n_hospitals=n_hospitals, staff_per_hospital=TINY.staff_per_hospital,
-                     unit_size=TINY.unit_size, ticks=TINY.ticks, hospitals=tuple(kept))
+                     unit_size=TINY.unit_size, ticks=TINY.ticks, hospitals=tuple(kept),
+                     regional_coordinators=regional)
 
 
 runs = pd.concat([replicate(classroom(s), n=3).assign(scenario=name) for name, s in scenarios.items()])

@@ -14,7 +14,9 @@ task's steer is 1. A unit that has learned from errors (``capability``, see the 
 ``CAPABILITY_GAIN * capability`` less effort for a new task, averaged over the units it crosses.
 
 A task crosses ``1 + Binomial(TASK_MAX_EXTRA_UNITS, task_complexity)`` adjacent units (an initiative
-``NATIONAL_EXTRA_UNITS`` more, at most the hospital's units); its effort and value grow with the units
+``NATIONAL_EXTRA_UNITS`` more, and in a complex collaborative ``Binomial(COLLABORATIVE_EXTRA_UNITS,
+collaborative_complexity)`` more again, drawn only when that complexity is above 0; at most the
+hospital's units); its effort and value grow with the units
 it crosses. Its positional owner is
 the lowest manager whose formal reach covers every unit it crosses (see :func:`positional_owner`).
 """
@@ -61,6 +63,9 @@ def arrive(org: Organisation, params, kc: Constants, rng: np.random.Generator, t
     unit_lo = rng.integers(0, U)
     width = (1 + rng.binomial(int(kc.TASK_MAX_EXTRA_UNITS), params.task_complexity, total)
              + int(kc.NATIONAL_EXTRA_UNITS) * (kind == C.NATIONAL))
+    if params.collaborative_complexity > 0.0:   # a complex collaborative's shared aims span more
+        width = width + rng.binomial(int(kc.COLLABORATIVE_EXTRA_UNITS),
+                                     params.collaborative_complexity, total) * (kind == C.NATIONAL)
     width = np.minimum(width, U)
     local_aim = units.aim[hosp.unit_start[h_of] + unit_lo] + rng.normal(0.0, kc.LOCAL_AIM_SPREAD, total)
     aim = np.where(kind == C.NATIONAL, org.body_aims[np.maximum(body, 0)] if B else 0.0, local_aim)

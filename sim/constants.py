@@ -14,7 +14,8 @@ or a sensitivity study can change any of them within its range; ``docs/ODD.md`` 
 
 Sources: [C] Carstensen et al. 2023; [M] McKee et al. 2013; [W] West et al. 2014; [DA] DeRue &
 Ashford 2010; [DL] Darley & Latané 1968; [D] Drath et al. 2008; [MZ] Mintzberg 1979; [G] Galbraith
-1973 (full references in ``docs/ODD.md``).
+1973; [BTS] Kilo 1998 (IHI Breakthrough Series); [R] Rogers 2003 (full references in
+``docs/ODD.md``).
 """
 
 from __future__ import annotations
@@ -66,6 +67,15 @@ STAFF_PER_RATE_UNIT = 100.0   # local_task_rate is per 100 staff
 # numerical: exp(-x) rounds 1 - exp(-x) to exactly 1 for x > 37, so a table of embeddedness over 64
 # time constants of tenure is exact (sim.state.embeddedness_table)
 EMBEDDEDNESS_TABLE_SPANS = 64
+
+# --- the collaborative: topics of improvement (sim.collaborative) ----------------------------------
+# A completed improvement's topic is its national programme (one topic per body) or, for a local
+# task, one of LOCAL_TOPICS equal sectors of aims: the resolution at which "the same improvement" is
+# recognised in another hospital (spread outcomes) and at which learning sessions pool lessons.
+LOCAL_TOPICS = 12
+# observation: a peer's completion of the same topic counts as adoption within this many weeks of
+# a completion (the spread outcomes of sim.outcomes; a year, the span of a Breakthrough Series)
+SPREAD_WINDOW_WEEKS = 52
 
 
 # --- behavioural constants -----------------------------------------------------------------------
@@ -351,6 +361,33 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        "[M] professional cultures pull their members back ('traditional structures, cleavages')"),
     _K("LEADER_PULL", 0.1, 0.0, 0.3, "weight", "aims",
        ASSUMED + "leaders are accountable to the aims of the tasks they lead"),
+    # --- the collaborative (learning sessions between hospitals; sim.collaborative) ----------------
+    _K("SESSION_TRANSFER", 0.3, 0.1, 0.6, "share of the work left", "collaborative",
+       "[BTS] learning sessions between action periods: teams share 'what worked' (Kilo 1998, IHI "
+       "Breakthrough Series); share of a task's remaining work one session saves at full "
+       "collaborative_learning, when every peer completed a task of the same topic and an expert "
+       "leader or coordinator brings the lesson home (assumption: about a third)"),
+    _K("LEARNING_SIMILARITY", 0.85, 0.7, 0.95, "aim agreement", "collaborative",
+       "[R] innovations spread to adopters for whom they are compatible (Rogers 2003); agreement of "
+       "aims above which a peer's lesson applies, in full at identical aims (assumption: within "
+       "about 45 degrees)"),
+    _K("COLLABORATIVE_OVERHEAD", 1.0, 0.5, 2.0, "per unit of collaborative_complexity",
+       "collaborative",
+       "[C] 'collaborative settings where public services are performed across professions and "
+       "organizations': translating a peer's lesson across organisations costs more the more a "
+       "shared aim spans and the more hospitals' aims differ (assumption: doubles it at full "
+       "complexity)"),
+    _K("REGIONAL_OVERHEAD_CUT", 0.5, 0.25, 0.75, "share", "collaborative",
+       "[C, MZ] regional QIC coordinators broker between hospitals as a liaison role does between "
+       "units; share of the cross-hospital overhead removed for a hospital a regional coordinator "
+       "covers (as BROKER_OVERHEAD_CUT within one hospital)"),
+    _K("COLLABORATIVE_EXTRA_UNITS", 2.0, 1.0, 3.0, "units", "collaborative",
+       "[C, M] a shared aim of a complex collaborative spans more units and professions: a national "
+       "initiative crosses Binomial(this, collaborative_complexity) more units", integer=True),
+    _K("COLLABORATIVE_AIM_SPREAD", 1.0, 0.5, 2.0, "per unit of collaborative_complexity",
+       "collaborative",
+       "[C] hospitals of a complex collaborative differ more in their aims: hospitals' aims scatter "
+       "1 + this x collaborative_complexity times as far around the consensus (assumption)"),
 )
 SPECS: dict[str, ConstantSpec] = {s.name: s for s in CONSTANT_SPECS}
 CONSTANT_NAMES = tuple(SPECS)

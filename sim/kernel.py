@@ -685,3 +685,58 @@ def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:
     """Run one week of the kernel over every hospital (numba). Writes into ``k`` in place."""
     _week(tick, k.staff, k.units, k.hospitals, k.network, k.tasks, k.config, k.constants, uniforms,
           k.out)
+
+
+@jit
+def _learning_session(st, ta, ho, kc, body, lessons, topic_cos, topic_sin, n_bodies, overhead,
+                      learning, gained):
+    """See sim.reference.learning_session (the same rules in the same order)."""
+    H = lessons.shape[0]
+    T = lessons.shape[1]
+    if H < 2:
+        return
+    holders = np.zeros(T, np.int64)
+    for g in range(H):
+        for k in range(T):
+            if lessons[g, k] > 0:
+                holders[k] += 1
+    for h in range(H):
+        for t in range(ho.task_start[h], ho.task_end[h]):
+            if ta.status[t] != _ACTIVE:
+                continue
+            uptake = -1.0
+            for j in range(_L):
+                l = ta.leaders[t, j]
+                if l >= 0 and st.expertise[l] > uptake:
+                    uptake = st.expertise[l]
+            b = ta.broker[t]
+            if b >= 0 and st.expertise[b] > uptake:
+                uptake = st.expertise[b]
+            if uptake < 0.0:      # neither a leader nor a broker: nobody brings the lesson home
+                continue
+            evidence = 0.0
+            for k in range(T):
+                peers = holders[k]
+                if lessons[h, k] > 0:
+                    peers -= 1
+                if peers <= 0:
+                    continue
+                if k < n_bodies and ta.kind[t] == _NATIONAL and body[t] == k:
+                    similar = 1.0
+                else:
+                    agree = (1.0 + ta.cos_aim[t] * topic_cos[k] + ta.sin_aim[t] * topic_sin[k]) / 2.0
+                    similar = max(0.0, (agree - kc.LEARNING_SIMILARITY) / (1.0 - kc.LEARNING_SIMILARITY))
+                e = similar * peers / (H - 1)
+                if e > evidence:
+                    evidence = e
+            dp = (kc.SESSION_TRANSFER * learning * evidence * uptake * (1.0 - ta.progress[t])
+                  / overhead[h])
+            ta.progress[t] += dp
+            gained[h] += dp
+
+
+def learning_session(k: KernelInputs, body, lessons, topic_cos, topic_sin, n_bodies, overhead,
+                     learning, gained) -> None:
+    """A learning session between hospitals (numba twin of sim.reference.learning_session)."""
+    _learning_session(k.staff, k.tasks, k.hospitals, k.constants, body, lessons, topic_cos,
+                      topic_sin, n_bodies, overhead, learning, gained)

@@ -7,8 +7,11 @@ Schedule of one tick (one week), see ``docs/ODD.md`` section 3:
 3. reporting load and this week's derived quantities (:func:`sim.kernel_data.prepare`);
 4. the interaction kernel: leadership emergence, direction and alignment, effort, progress,
    consolidation, failure and completion (:mod:`sim.kernel` or :mod:`sim.reference`);
-5. commitment and the drift of aims (:mod:`sim.commitment`);
-6. decay of completed gains, tenure, and the week's records.
+5. the collaborative: this week's completions by topic, and every ``learning_session_interval``
+   weeks (when ``collaborative_learning > 0``) a learning session between hospitals
+   (:mod:`sim.collaborative`; the rule in :func:`sim.reference.learning_session` or its numba twin);
+6. commitment and the drift of aims (:mod:`sim.commitment`);
+7. decay of completed gains, tenure, and the week's records.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 from mesa import DataCollector
 
 from . import commitment, kernel, reference, staff_kernel
+from .collaborative import Collaborative
 from . import constants as C
 from .agents import ROLE_CLASSES, StaffMember
 from .arrival import arrive
@@ -39,11 +43,14 @@ class Backend(NamedTuple):
     interaction_step: Callable
     person_inputs: Callable
     end_of_week: Callable
+    learning_session: Callable
 
 
 BACKENDS = {
-    "numba": Backend(kernel.interaction_step, staff_kernel.person_inputs, staff_kernel.end_of_week),
-    "reference": Backend(reference.interaction_step, person_inputs, commitment.end_of_week),
+    "numba": Backend(kernel.interaction_step, staff_kernel.person_inputs, staff_kernel.end_of_week,
+                     kernel.learning_session),
+    "reference": Backend(reference.interaction_step, person_inputs, commitment.end_of_week,
+                         reference.learning_session),
 }
 AGENT_VIEW_LIMIT = 50_000   # structural: above this many staff, agent views are off unless asked for
 
@@ -112,6 +119,8 @@ class LeadershipModel(mesa.Model):
         self._impl = BACKENDS[backend]
         self.constants = params.constant_values()
         self.org = organisation if organisation is not None else build_organisation(params, org_rng)
+        self.collaborative = Collaborative(params, self.constants, self.org.body_aims,
+                                           self.org.hospitals.aim.shape[0])
         st = self.org.staff
         self.category = lead_category(st.role, st.hybrid)
         self.anchor = aim_anchor(st, self.org.units, self.org.hospitals)
@@ -177,6 +186,14 @@ class LeadershipModel(mesa.Model):
         k = prepare(org, p, kc, self.category, self._impl.person_inputs)
         self._impl.interaction_step(self.week, k, uniforms)
         hs, st = org.hospitals, org.staff
+        collab = self.collaborative
+        collab.record_week(org.tasks, self.week)
+        peer_learning = np.zeros(hs.aim.shape[0])
+        if collab.session_due(self.week):
+            self._impl.learning_session(k, org.tasks.body, collab.lessons, collab.topic_cos,
+                                        collab.topic_sin, collab.n_bodies, collab.overhead,
+                                        collab.learning, peer_learning)
+            collab.lessons[:] = 0
         self._impl.end_of_week(st, hs, k.out, kc, self._anchor_cos, self._anchor_sin,
                                k.staff.cos_aim, k.staff.sin_aim)
         hs.gain_fragile *= 1.0 - p.gain_decay_rate
@@ -185,7 +202,8 @@ class LeadershipModel(mesa.Model):
         motivation = np.bincount(st.hospital, weights=st.motivation, minlength=hs.aim.shape[0])
         row = np.concatenate([k.out.record, arrivals,
                               np.column_stack([motivation / self.staff_per_hospital,
-                                               hs.reporting_load, hs.gain_held + hs.gain_fragile])],
+                                               hs.reporting_load, hs.gain_held + hs.gain_fragile,
+                                               peer_learning])],
                              axis=1)
         self.records.append(row)
         self.last_kernel = k
@@ -214,4 +232,5 @@ class LeadershipModel(mesa.Model):
     def summary(self):
         """(system-wide outcomes dict, per-hospital outcomes DataFrame) of the run so far."""
         st = self.org.staff
-        return summary(self.record_array(), self.staff_per_hospital, st.leader_weeks, st.hospital)
+        return summary(self.record_array(), self.staff_per_hospital, st.leader_weeks, st.hospital,
+                       self.collaborative.spread.totals())

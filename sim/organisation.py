@@ -234,7 +234,9 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
     hospital = np.concatenate(hosp_l)
     N = role.shape[0]
 
-    hospital_aim = rng.normal(0.0, kc.HOSPITAL_AIM_SPREAD, H)
+    # hospitals of a complex collaborative differ more in their aims (the same draw, scaled)
+    hospital_aim = (rng.normal(0.0, kc.HOSPITAL_AIM_SPREAD, H)
+                    * (1.0 + kc.COLLABORATIVE_AIM_SPREAD * params.collaborative_complexity))
     unit_aim = wrap(hospital_aim[np.concatenate(unit_hosp)] + kc.CLINICAL_OFFSET
                     + rng.normal(0.0, kc.UNIT_AIM_SPREAD, unit_offset))
     expertise, credibility, authority, capacity = _draw_role_traits(rng, role, hybrid, level, kc)

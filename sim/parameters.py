@@ -169,6 +169,23 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
     _P("conflict_patience", 8, 1, 52, "weeks",
        "A task whose leaders' aims diverge for this many consecutive weeks fails 'conflict'.",
        kind=int),
+    # --- the collaborative (hospitals that learn from one another) -----------------------------
+    _P("collaborative_learning", 0.0, 0.0, 1.0, "share (0 isolated hospitals)",
+       "How much of what peers completed reaches a hospital's similar tasks at each learning "
+       "session (IHI Breakthrough Series: learning sessions between action periods). 0 = isolated "
+       "hospitals (no sessions): the model without the collaborative."),
+    _P("learning_session_interval", 26, 1, 260, "weeks",
+       "Weeks between the collaborative's learning sessions (the action period).", kind=int),
+    _P("regional_coordinators", 0, 0, 1000, "coordinators",
+       "Regional QIC coordinators who broker between hospitals (Carstensen et al.): each covers up "
+       "to regional_span hospitals and cuts the cost of carrying lessons across them. At most "
+       "n_hospitals, and none in a run of one hospital.", kind=int, sensitivity=False),
+    _P("regional_span", 5, 1, 100, "hospitals per regional coordinator",
+       "How many hospitals one regional coordinator can cover.", kind=int),
+    _P("collaborative_complexity", 0.0, 0.0, 1.0, "share",
+       "How complex the collaborative is: how many units and professions its shared aims (national "
+       "initiatives) span and how far hospitals' aims differ; the cost of translating lessons "
+       "between hospitals grows with it (Carstensen et al.: 'complex QICs')."),
     # --- size and run -------------------------------------------------------------------------
     _P("n_hospitals", 10, 1, 5000, "hospitals", "Hospitals in the collaborative or system.",
        kind=int, sensitivity=False),
@@ -233,6 +250,11 @@ class Parameters:
     task_complexity: float = SPECS["task_complexity"].default
     task_deadline: int = SPECS["task_deadline"].default
     gain_decay_rate: float = SPECS["gain_decay_rate"].default
+    collaborative_learning: float = SPECS["collaborative_learning"].default
+    learning_session_interval: int = SPECS["learning_session_interval"].default
+    regional_coordinators: int = SPECS["regional_coordinators"].default
+    regional_span: int = SPECS["regional_span"].default
+    collaborative_complexity: float = SPECS["collaborative_complexity"].default
     turnover_rate: float = SPECS["turnover_rate"].default
     vacuum_patience: int = SPECS["vacuum_patience"].default
     conflict_patience: int = SPECS["conflict_patience"].default
@@ -272,6 +294,20 @@ class Parameters:
             overrides.append(HospitalOverride(ov.hospital, checked))
         object.__setattr__(self, "hospitals", tuple(sorted(overrides, key=lambda o: o.hospital)))
         self._check_staffing()
+        self._check_collaborative()
+
+    def _check_collaborative(self) -> None:
+        """Regional coordinators broker between hospitals: they need a collaborative of at least
+        two hospitals, and at least one hospital each."""
+        r = self.regional_coordinators
+        if r and self.n_hospitals < 2:
+            raise ParameterError("regional_coordinators", f"{r} regional coordinators with "
+                                 f"{self.n_hospitals} hospital: they broker between hospitals; "
+                                 "allowed: 0 unless n_hospitals is at least 2")
+        if r > self.n_hospitals:
+            raise ParameterError("regional_coordinators", f"{r} regional coordinators for "
+                                 f"{self.n_hospitals} hospitals would leave some with no hospital; "
+                                 f"allowed: 0..{self.n_hospitals} (n_hospitals)")
 
     def _check_staffing(self) -> None:
         """Every hospital has room for its posts (unit managers, executives, middle managers,

@@ -703,3 +703,60 @@ def learn_or_blame(k: KernelInputs, h: int, t: int, leaders: list[int]) -> None:
         k.units.capability[unit] += kc.LEARNING_RATE * culture * (1.0 - k.units.capability[unit])
     for l in leaders:
         k.staff.motivation[l] *= 1.0 - kc.BLAME_SHOCK * (1.0 - culture)
+
+
+# --- between hospitals: the collaborative's learning session ------------------------------------
+
+def learning_session(k: KernelInputs, body: np.ndarray, lessons: np.ndarray, topic_cos: np.ndarray,
+                     topic_sin: np.ndarray, n_bodies: int, overhead: np.ndarray, learning: float,
+                     gained: np.ndarray) -> None:
+    """A learning session of the collaborative: hospitals share what worked (IHI Breakthrough
+    Series, Kilo 1998: learning sessions between action periods; Carstensen et al. 2023: meetings
+    of nationwide QICs with local and regional coordinators).
+
+    ``lessons[g, k]`` counts the tasks of topic k hospital g completed since the last session
+    (:class:`sim.collaborative.Collaborative`). For each active task t of hospital h:
+
+    - *evidence*: the largest, over topics k, of ``similarity(t, k) * peers(h, k) / (H - 1)``, where
+      ``peers`` counts the other hospitals that completed a task of topic k; the similarity is 1
+      for an initiative of the same national programme, else ``max(0, (agreement - s) / (1 - s))``
+      with ``s = LEARNING_SIMILARITY`` and ``agreement`` of the task's aim with the topic's (Rogers
+      2003: an innovation spreads where it is compatible);
+    - *uptake*: someone must bring the lesson home and adapt it: the highest expertise among the
+      task's leaders and its brokering coordinator (0 if the task has neither: nobody in charge,
+      nobody learns; absorptive capacity, Cohen & Levinthal 1990);
+    - the task's progress rises by ``SESSION_TRANSFER * collaborative_learning * evidence * uptake
+      * (1 - progress) / overhead[h]``, where ``overhead`` is the cross-hospital cost of
+      :func:`sim.collaborative.cross_hospital_overhead`. A session shortens the work left; it never
+      completes a task (the hospital's own work does, in a later week).
+
+    ``gained[h]`` receives the progress transferred to hospital h's tasks.
+    """
+    st, ta, ho, kc = k.staff, k.tasks, k.hospitals, k.constants
+    H, T = lessons.shape
+    if H < 2:
+        return
+    holders = (lessons > 0).sum(axis=0)
+    for h in range(H):
+        for t in range(ho.task_start[h], ho.task_end[h]):
+            if ta.status[t] != C.ACTIVE:
+                continue
+            carriers = leaders_of(k, t) + ([int(ta.broker[t])] if ta.broker[t] >= 0 else [])
+            if not carriers:
+                continue
+            uptake = max(st.expertise[i] for i in carriers)
+            evidence = 0.0
+            for topic in range(T):
+                peers = holders[topic] - (1 if lessons[h, topic] > 0 else 0)
+                if peers <= 0:
+                    continue
+                if topic < n_bodies and ta.kind[t] == C.NATIONAL and body[t] == topic:
+                    similar = 1.0
+                else:
+                    agree = agreement(ta.cos_aim[t], ta.sin_aim[t], topic_cos[topic], topic_sin[topic])
+                    similar = max(0.0, (agree - kc.LEARNING_SIMILARITY) / (1.0 - kc.LEARNING_SIMILARITY))
+                evidence = max(evidence, similar * peers / (H - 1))
+            dp = (kc.SESSION_TRANSFER * learning * evidence * uptake * (1.0 - ta.progress[t])
+                  / overhead[h])
+            ta.progress[t] += dp
+            gained[h] += dp

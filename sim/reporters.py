@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .outcomes import COL, SUMMARY_OUTCOMES, gini, summarise
+from .outcomes import COL, SUMMARY_OUTCOMES, collaborative_outcomes, gini, summarise
 
 #: Weekly series (name -> record column summed over hospitals), see the module docstring.
 WEEKLY_COUNTS = {
@@ -62,6 +62,7 @@ class RunningSummary:
         # product on a strided view with its own loop (not BLAS, whose sums are ordered otherwise);
         # a strided view here takes the same loop, so the values agree to the last bit.
         self._motivation = np.zeros((max(capacity, 1), self.hospitals, 2))
+        self._gain = np.zeros((max(capacity, 1), self.hospitals, 2))    # strided too, as above
         self._values: dict[str, float] | None = None
         self._latest: np.ndarray | None = None
 
@@ -70,15 +71,18 @@ class RunningSummary:
         if self.weeks == self._pooled.shape[0]:
             self._pooled = np.concatenate([self._pooled, np.zeros_like(self._pooled)])
             self._motivation = np.concatenate([self._motivation, np.zeros_like(self._motivation)])
+            self._gain = np.concatenate([self._gain, np.zeros_like(self._gain)])
         w = self.weeks
         self._pooled[w, 0] = row.sum(axis=0)          # as records.sum(axis=1) in sim.outcomes
         self._motivation[w, :, 0] = row[:, COL["mean_motivation"]]
+        self._gain[w, :, 0] = row[:, COL["gain"]]
         self.weeks += 1
         self._latest = row
         self._values = None
 
-    def values(self, leader_weeks: np.ndarray) -> dict[str, float]:
-        """Every summary outcome of the weeks so far (NaN for all before the first week)."""
+    def values(self, leader_weeks: np.ndarray, spread: tuple | None = None) -> dict[str, float]:
+        """Every summary outcome of the weeks so far (NaN for all before the first week);
+        ``spread`` (:meth:`sim.outcomes.SpreadTracker.totals`) gives the collaborative's spread."""
         if self._values is not None:
             return self._values
         if self.weeks == 0:
@@ -93,6 +97,8 @@ class RunningSummary:
         system["leadership_gini"] = gini(leader_weeks)
         led = leader_weeks > 0
         system["staff_leading_share"] = float(led.mean()) if led.size else 0.0
+        system.update(collaborative_outcomes(self._gain[:w, :, 0].sum(axis=0),
+                                             self._latest[:, COL["sustained_gain"]], spread, w)[1])
         self._values = {k: system[k] for k in SUMMARY_OUTCOMES}
         return self._values
 
@@ -111,7 +117,8 @@ def model_reporters() -> dict[str, Callable]:
     Each reporter reads ``model.running_summary`` (a :class:`RunningSummary`).
     """
     def summary_reporter(name: str) -> Callable:
-        return lambda m: m.running_summary.values(m.org.staff.leader_weeks)[name]
+        return lambda m: m.running_summary.values(m.org.staff.leader_weeks,
+                                                  m.collaborative.spread.totals())[name]
 
     def weekly_reporter(name: str) -> Callable:
         return lambda m: m.running_summary.weekly(name, m)

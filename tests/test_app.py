@@ -184,7 +184,7 @@ def test_task_spans_wrap_around_the_units(lo, width, n, expected):
     assert _spans(lo, width, n) == expected
 
 
-VIEWS = ["network", "tasks", "improvement", "ended", "now", "dac"]
+VIEWS = ["network", "tasks", "improvement", "ended", "now", "dac", "collaborative"]
 
 
 def _html_widgets(rc):

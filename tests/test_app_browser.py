@@ -37,7 +37,7 @@ OUTPUT_DIR = Path(os.environ.get("LEADSIM_TEST_OUTPUT", "test-output"))
 REPO = Path(__file__).resolve().parents[1]
 SERVER_START_S = 180     # limits of waiting, not timings asserted
 UI_WAIT_MS = 180_000     # generous: the machine may be shared and busy
-VIEWS = ["network", "tasks", "improvement", "ended", "now", "dac"]
+VIEWS = ["network", "tasks", "improvement", "ended", "now", "dac", "collaborative"]
 
 
 def require_chromium() -> None:

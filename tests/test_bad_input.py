@@ -257,3 +257,34 @@ def test_sensitivity_and_validate_resume_into_nothing(tmp_path, capsys):
     assert "nothing to resume" in error_line(capsys)
     assert main(["validate", "--out", str(tmp_path / "no"), "--resume", "--quick"]) == 2
     assert "'--resume': folder not found" in error_line(capsys)
+
+
+# --- the collaborative's knobs (issue #12) -------------------------------------------------------
+@pytest.mark.parametrize("text, key, allowed", [
+    ("learning_session_interval = -4\n", "'learning_session_interval'", "int in [1, 260] (weeks)"),
+    ("learning_session_interval = 0\n", "'learning_session_interval'", "int in [1, 260] (weeks)"),
+    ("collaborative_learning = 1.5\n", "'collaborative_learning'", "float in [0.0, 1.0]"),
+    ("collaborative_complexity = -0.1\n", "'collaborative_complexity'", "float in [0.0, 1.0]"),
+    ("regional_coordinators = -1\n", "'regional_coordinators'", "int in [0, 1000]"),
+    ("n_hospitals = 1\nregional_coordinators = 1\n", "'regional_coordinators'",
+     "allowed: 0 unless n_hospitals is at least 2"),
+    ("n_hospitals = 3\nregional_coordinators = 4\n", "'regional_coordinators'",
+     "allowed: 0..3 (n_hospitals)"),
+    ("regional_span = 0\n", "'regional_span'", "int in [1, 100]"),
+], ids=["negative-interval", "zero-interval", "learning", "complexity", "negative-regional",
+        "regional-one-hospital", "regional-without-hospitals", "span"])
+def test_bad_collaborative_values_name_file_key_and_what_is_allowed(tmp_path, capsys, text, key,
+                                                                    allowed):
+    path = tmp_path / "qic.toml"
+    path.write_text(f'extends = "{BASELINE}"\n{text}')
+    out = tmp_path / "o"
+    assert main(["run", str(path), "--out", str(out)]) == 2
+    line = error_line(capsys)
+    assert f"{path}: {key}" in line and allowed in line, line
+    assert "Traceback" not in line and not out.exists()
+
+
+def test_bad_regional_coordinators_from_set_name_the_key(capsys):
+    assert main(["run", BASELINE, "--set", "n_hospitals=1", "--set", "regional_coordinators=2"]) == 2
+    line = error_line(capsys)
+    assert "'regional_coordinators'" in line and "n_hospitals" in line

@@ -59,3 +59,28 @@ def test_summary_counts_match_the_table():
            f"{kinds.count('emergent')} emergent)" in summary
     assert f"({roles.count('calibration')})" in summary
     assert 2 * roles.count("calibration") <= len(rows)
+
+
+COLLABORATIVE = "## Collaborative claims"
+
+
+def test_collaborative_claims_quote_their_seeds_verbatim_and_state_their_counts():
+    """The collaborative section (issue #12): same columns; every quote verbatim; the counts and
+    the pre-registered calibration set stated under the table are the table's."""
+    rows = list(_rows(COLLABORATIVE))
+    assert len(rows) >= 5 and all(len(r) == 8 and r[0].startswith("QIC-") for r in rows)
+    if SEEDS.is_dir():
+        texts = {p.name[:3]: _normal(p.read_text()) for p in SEEDS.glob("0*.txt")}
+        for cells in rows:
+            quotes = _quotes(cells[2])
+            assert quotes, cells[0]
+            for quote in quotes:
+                files = re.findall(r"`(00\d)`", cells[2])
+                assert any(_normal(quote) in texts[f] for f in files), f"{cells[0]}: {quote[:60]}"
+    kinds = [r[3] for r in rows]
+    calibration = [r[0] for r in rows if r[6] == "calibration"]
+    section = CLAIMS.split(COLLABORATIVE)[1]
+    assert f"{len(rows)} collaborative claims ({kinds.count('assumed')} assumed, " \
+           f"{kinds.count('emergent')} emergent)" in section
+    assert f"Calibration: {', '.join(calibration)} ({len(calibration)})" in section
+    assert 2 * len(calibration) <= len(rows)

@@ -107,3 +107,21 @@ def test_identical_for_random_draws_of_every_behavioural_constant(seed):
     a, b = run_both(params, 40)
     assert np.array_equal(a.record_array(), b.record_array())
     assert_same_state(a.org, b.org)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(learning=st.floats(0.05, 1), interval=st.integers(1, 8), complexity=st.floats(0, 1),
+       regional=st.integers(0, 3), span=st.integers(1, 3), mix=st.floats(0, 1),
+       seed=st.integers(0, 2**32))
+def test_identical_with_the_collaborative_on(learning, interval, complexity, regional, span, mix,
+                                             seed):
+    """The collaborative's learning sessions (sim.kernel / sim.reference.learning_session) over
+    random draws of its knobs: the backends still agree to the last bit."""
+    params = Parameters(n_hospitals=3, staff_per_hospital=60, unit_size=12, leadership_mix=mix,
+                        management_support=0.9, task_complexity=0.1, local_task_rate=25,
+                        n_national_bodies=2, initiative_rate=3, collaborative_learning=learning,
+                        learning_session_interval=interval, collaborative_complexity=complexity,
+                        regional_coordinators=regional, regional_span=span, seed=seed)
+    a, b = run_both(params, 50)
+    assert np.array_equal(a.record_array(), b.record_array())
+    assert_same_state(a.org, b.org)

@@ -39,6 +39,14 @@ def draw(rng: np.random.Generator) -> dict:
         else:
             values[spec.name] = float(rng.uniform(low, high)) if rng.random() > 0.1 else \
                 float(rng.choice([low, high]))        # the ends of the range too
+    return fit_regional_coordinators(values)
+
+
+def fit_regional_coordinators(values: dict) -> dict:
+    """At most one regional coordinator per hospital, none with one hospital (a clear error
+    otherwise: tests/test_bad_input.py)."""
+    h = values["n_hospitals"]
+    values["regional_coordinators"] = min(values["regional_coordinators"], h) if h >= 2 else 0
     return values
 
 
@@ -52,6 +60,7 @@ def shrink(values: dict) -> dict:
             values["ticks"] = max(8, values["ticks"] // 2)
         elif values["n_hospitals"] > 1:
             values["n_hospitals"] = max(1, values["n_hospitals"] // 2)
+            fit_regional_coordinators(values)
         else:
             values["hybrid_share"] /= 2
             values["staff_per_hospital"] = max(8, int(values["staff_per_hospital"] * 0.7))

@@ -15,7 +15,8 @@ from tests.outcome_checks import check_results
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REQUIRED = ("baseline", "concentrated_trust", "distributed_qic", "blended_coalitions",
-            "national_vacuum", "collective_culture", "no_coordinators")
+            "national_vacuum", "collective_culture", "no_coordinators", "danish_qic",
+            "danish_qic_complex", "isolated_hospitals")
 SHIPPED = sorted(SCENARIOS.glob("*.toml"))
 TINY = dict(n_hospitals=3, staff_per_hospital=60, unit_size=15, ticks=13)
 
@@ -57,12 +58,15 @@ def test_shipped_scenario_tells_its_story_and_source(path):
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_scenario_runs_at_a_small_size(path):
-    scenario = load_scenario(path).with_changes(**TINY)
+    # a collaborative keeps a hospital for each of its regional coordinators
+    tiny = {**TINY, "n_hospitals": max(TINY["n_hospitals"],
+                                       load_scenario(path).params.regional_coordinators)}
+    scenario = load_scenario(path).with_changes(**tiny)
     results = run_simulation(scenario.params)
     assert set(results.summary) == set(SUMMARY_OUTCOMES)
     check_results(results)          # a value wherever one is defined, rates within [0, 1]
-    assert results.timeseries["tick"].max() == TINY["ticks"]
-    assert results.timeseries["hospital"].nunique() == TINY["n_hospitals"]
+    assert results.timeseries["tick"].max() == tiny["ticks"]
+    assert results.timeseries["hospital"].nunique() == tiny["n_hospitals"]
 
 
 def test_policy_knobs_of_the_shipped_scenarios():
@@ -83,6 +87,20 @@ def test_policy_knobs_of_the_shipped_scenarios():
             assert qic[key] == none[key], key
     assert (s["no_coordinators"].hospital_values("management_support")
             == s["distributed_qic"].hospital_values("management_support"))
+    # the collaborative (issue #12): off by default; the Danish QIC has learning sessions and
+    # regional coordinators; its complex variant is more complex; isolated hospitals are the same
+    # departments without the collaborative, and nothing else differs
+    assert s["baseline"].collaborative_learning == 0 and s["baseline"].regional_coordinators == 0
+    qic = s["danish_qic"]
+    assert qic.collaborative_learning > 0 and qic.regional_coordinators * qic.regional_span \
+        >= qic.n_hospitals
+    assert s["danish_qic_complex"].collaborative_complexity > qic.collaborative_complexity
+    isolated = s["isolated_hospitals"].to_dict()
+    assert s["isolated_hospitals"].collaborative_learning == 0
+    assert s["isolated_hospitals"].regional_coordinators == 0
+    for key in SPECS:
+        if key not in ("collaborative_learning", "regional_coordinators"):
+            assert isolated[key] == qic.to_dict()[key], key
 
 
 # --- extends ----------------------------------------------------------------------------------

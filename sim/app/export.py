@@ -1,7 +1,7 @@
 """Export of the app's current run: the weekly series as CSV, the views as one PNG.
 
 The PNG is drawn with matplotlib (:mod:`sim.app.organisation_view`, :mod:`sim.app.plots`): the
-organisation view of hospital 0 on top and the four charts below, with the run's settings as the
+organisation view of hospital 0 on top and the charts below, with the run's settings as the
 figure's title, at print resolution.
 """
 
@@ -38,9 +38,10 @@ def series_csv(model) -> bytes:
 
 
 def views_figure(model, hospital: int = 0) -> Figure:
-    """One figure with every view: organisation (network and tasks) and the four charts."""
-    fig = Figure(figsize=(12, 13.5), layout="constrained")
-    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.25])
+    """One figure with every view: organisation (network and tasks) and the charts."""
+    rows_of_charts = (len(CHARTS) + 1) // 2
+    fig = Figure(figsize=(12, 7.5 + 3 * rows_of_charts), layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1, 0.625 * rows_of_charts])
     ax_net, ax_tasks = top.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.15]})
     rows = active_tasks(model, hospital)
     draw_network(ax_net, model, hospital, rows, hospital_layout(model.org, hospital))
@@ -50,8 +51,11 @@ def views_figure(model, hospital: int = 0) -> Figure:
     ax_tasks.set_title(f"Hospital {hospital}: {len(rows)} active QI tasks; ended so far: "
                        + ", ".join(f"{k} {v}" for k, v in ended.items()), fontsize=8)
     frame = outcome_series(model)
-    for ax, chart in zip(bottom.subplots(2, 2).flat, CHARTS):
+    axes = list(bottom.subplots(rows_of_charts, 2).flat)
+    for ax, chart in zip(axes, CHARTS):
         draw_chart(ax, chart, frame)
+    for ax in axes[len(CHARTS):]:      # an odd number of charts leaves the last cell empty
+        ax.set_visible(False)
     fig.suptitle(textwrap.fill("leadsim: " + run_settings(model), 130), fontsize=9)
     return fig
 

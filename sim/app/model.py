@@ -67,6 +67,8 @@ KNOBS: dict[str, Knob] = {
                                "every body its own aim", "one shared aim"),
     "turnover_rate": Knob("Turnover", 0.0, 0.6, 0.02, "share of staff per year",
                           "nobody leaves", "60% leave a year"),
+    "collaborative_learning": Knob("Learning between hospitals", 0.0, 1.0, 0.05, "scale 0\u20131",
+                                   "isolated hospitals", "full learning sessions"),
 }
 #: The run's size and seed, shown as sliders next to the knobs.
 RUN_KNOBS: dict[str, Knob] = {
@@ -181,8 +183,11 @@ def classroom_parameters(scenario: Scenario, n_hospitals: int, seed: int,
         kept = {k: v for k, v in ov.values.items() if k != "staff_per_hospital" and k not in moved}
         if kept:
             overrides.append(HospitalOverride(ov.hospital, kept))
+    # a collaborative's regional coordinators: at most one per hospital of the classroom run
+    regional = min(base.regional_coordinators, n_hospitals) if n_hospitals >= 2 else 0
     return base.replace(n_hospitals=n_hospitals, staff_per_hospital=APP_STAFF_PER_HOSPITAL,
                         unit_size=APP_UNIT_SIZE, seed=seed, hospitals=tuple(overrides),
+                        regional_coordinators=regional,
                         **{k: v for k, v in knobs.items() if k in moved})
 
 
@@ -221,12 +226,12 @@ class TeachingModel(LeadershipModel):
                  leadership_mix: float | None = None, management_support: float | None = None,
                  coordinators_per_hospital: int | None = None, n_national_bodies: int | None = None,
                  national_coherence: float | None = None, turnover_rate: float | None = None,
-                 scenario=None):
+                 collaborative_learning: float | None = None, scenario=None):
         loaded = load_app_scenario(scenario_name)
         given = {"leadership_mix": leadership_mix, "management_support": management_support,
                  "coordinators_per_hospital": coordinators_per_hospital,
                  "n_national_bodies": n_national_bodies, "national_coherence": national_coherence,
-                 "turnover_rate": turnover_rate}
+                 "turnover_rate": turnover_rate, "collaborative_learning": collaborative_learning}
         knobs = {k: v for k, v in given.items() if v is not None}
         n = int(min(max(int(n_hospitals), 1), APP_MAX_HOSPITALS))
         params = classroom_parameters(loaded, n, int(seed), knobs)

@@ -2,7 +2,7 @@
 
 Layout: a bar that stays on top (title, the running model's week and settings, Reset / Play /
 Step, play speed, large text), then the settings (scenario, preset, sliders with value, range and
-unit) and the main area with two tabs: *Simulation* (hospital 0's organisation, four charts,
+unit) and the main area with two tabs: *Simulation* (hospital 0's organisation, five charts,
 export) and *Info* (what it is, how it works, the scenario's story, glossary). On a narrow screen
 the settings move below the simulation, so a phone shows the model first.
 
@@ -219,7 +219,7 @@ def push_live(registry: dict, model) -> bool:
 @solara.component
 def LiveViews(content: dict, tick: int, registry: dict):
     """Hospital 0's staff network (ties layer under the people layer), its QI tasks, and the
-    four charts of :data:`sim.app.series.CHARTS` (all hospitals of the run)."""
+    charts of :data:`sim.app.series.CHARTS` (all hospitals of the run)."""
     with solara.Div(classes=["leadsim-card"]):
         LiveHTML("network-title", content["network-title"], tick, registry, tag="h2")
         with solara.Div(classes=["leadsim-stack"]):

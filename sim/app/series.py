@@ -22,7 +22,8 @@ from ..outcomes import COL
 SERIES_COLUMNS = (
     "week", "improvement_per_hospital", "sustained_improvement", "completed",
     "failed_nobody_in_charge", "failed_conflict", "abandoned", "active_tasks", "tasks_without_leader",
-    "tasks_in_conflict", "direction", "alignment", "commitment",
+    "tasks_in_conflict", "direction", "alignment", "commitment", "spread",
+    "improvement_variation", "collaborative_sustainment",
 )
 
 
@@ -62,6 +63,10 @@ def outcome_series(model) -> pd.DataFrame:
         "direction": _share(records[:, COL["directed_tasks"]], records[:, COL["active_tasks"]]),
         "alignment": _share(records[:, COL["aligned_effort"]], records[:, COL["effort"]]),
         "commitment": reporters["motivation_this_week"],
+        # the collaborative's outcomes so far (sim.outcomes), from the DataCollector
+        "spread": reporters["spread"],
+        "improvement_variation": reporters["improvement_variation"],
+        "collaborative_sustainment": reporters["collaborative_sustainment"],
     })[list(SERIES_COLUMNS)]
 
 
@@ -117,4 +122,16 @@ CHARTS = (
         SeriesLine("alignment", "alignment of effort", PURPLE, "dashed"),
         SeriesLine("commitment", "commitment: mean motivation", ORANGE, "dotted"),
     ), ylim=(0.0, 1.0), note="West et al. (2014) after Drath et al. (2008): this week's values."),
+    Chart("collaborative", "The collaborative: hospitals learning from one another",
+          "share or ratio (so far)", (
+              SeriesLine("spread", "spread: share of peers that follow a completed improvement "
+                         "within a year", GREEN),
+              SeriesLine("improvement_variation", "variation of improvement between hospitals",
+                         PURPLE, "dashed"),
+              SeriesLine("collaborative_sustainment", "share of the gain still in place", BLUE,
+                         "dotted"),
+          ), note="Needs two or more hospitals; spread appears after the first year. Set 'Learning "
+                  "between hospitals' above 0 for learning sessions every "
+                  "learning_session_interval weeks (Carstensen et al. 2023; IHI Breakthrough "
+                  "Series)."),
 )
