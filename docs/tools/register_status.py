@@ -1,5 +1,5 @@
-"""Write each claim's status from a full validation run into docs/CLAIMS.md (the register's last
-column) and its summary counts.
+"""Write each claim's status from a full validation run into docs/CLAIMS.md (the last column of
+every register row, the collaborative section's included), and print the counts for its Summary.
 
     .venv/bin/python docs/tools/register_status.py runs/validation/claims.csv
 
@@ -9,7 +9,6 @@ register and the report show the same run. Claims out of scope keep their rows.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -29,19 +28,19 @@ def status_text(rows: pd.DataFrame) -> str:
 
 
 def update(table: pd.DataFrame, text: str) -> str:
+    """Every register row (in any section: the main register and the collaborative one) whose id
+    the run tested gets its status in its last column."""
     by_claim = {c: status_text(g) for c, g in table.groupby("claim", sort=False)}
-    head, rest = text.split("## Register", 1)
-    register, tail = rest.split("### Claims out of scope", 1)
     lines = []
-    for line in register.splitlines():
+    for line in text.splitlines():
         if line.startswith("| ") and not line.startswith("| id"):
             cells = line.strip().strip("|").split("|")
-            claim = cells[0].strip().split()[0]
-            if claim in by_claim:
-                cells[7] = f" {by_claim[claim]} "
+            words = cells[0].strip().split()
+            if len(cells) == 8 and words and words[0] in by_claim:
+                cells[-1] = f" {by_claim[words[0]]} "
                 line = "|" + "|".join(cells) + "|"
         lines.append(line)
-    text = head + "## Register" + "\n".join(lines) + "\n### Claims out of scope" + tail
+    text = "\n".join(lines) + ("\n" if text.endswith("\n") else "")
     claims = table.groupby("claim").first()
     counts = []
     for role in ("calibration", "held-out"):
@@ -52,8 +51,8 @@ def update(table: pd.DataFrame, text: str) -> str:
             emergent = chosen[chosen["kind"] == "emergent"]
             counts.append(f"held-out emergent: {int((emergent['status'] != 'fails').sum())} of "
                           f"{len(emergent)}")
-    summary = "Status (full validation run, `docs/VALIDATION.md`): " + "; ".join(counts) + "."
-    return re.sub(r"Status \(full validation run[^\n]*\.|Status: to be measured\.", summary, text)
+    print("counts for the Summary section (write them there by hand): " + "; ".join(counts))
+    return text
 
 
 if __name__ == "__main__":
