@@ -107,11 +107,13 @@ def test_a_coordinator_negotiates_divergent_leaders_out_of_conflict():
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_without_support_only_positional_power_commands_the_remaining_resources(backend):
     """McKee et al.: leaders need "infrastructural administrative support and/or positional power".
-    With no support a leader with clout over the task works with RESOURCE_FLOOR of the resources; an
-    emergent leader without authority gets only the part of backing that needs no clout."""
-    def first_week_progress(support: float, leader: str) -> float:
+    With no support, a ward manager leading a task in their own ward (clout 1) still commands a share
+    LINE_RESOURCES of the resources above RESOURCE_FLOOR by positional power, and is fully backed; an
+    emergent leader without authority works with RESOURCE_FLOOR of the resources and gets only the
+    part of backing that needs no clout."""
+    def first_week_progress(support: float, leader: str, line: float = K.LINE_RESOURCES) -> float:
         model = quiet_model(backend, management_support=support, leadership_mix=0.5,
-                            grant_threshold=0.05)
+                            grant_threshold=0.05, LINE_RESOURCES=line)
         st = model.org.staff
         unit0 = staff_of_unit(model, model.org.hospitals.unit_start[0])
         who = int(model.org.units.manager[0]) if leader == "manager" else \
@@ -123,7 +125,11 @@ def test_without_support_only_positional_power_commands_the_remaining_resources(
         return float(model.org.tasks.progress[t])
 
     full = first_week_progress(1.0, "manager")
-    assert first_week_progress(0.0, "manager") == pytest.approx(K.RESOURCE_FLOOR * full, rel=1e-9)
+    commanded = K.RESOURCE_FLOOR + (1 - K.RESOURCE_FLOOR) * min(1.0, K.LINE_RESOURCES)
+    assert first_week_progress(0.0, "manager") == pytest.approx(commanded * full, rel=1e-9)
+    for line in (0.2, 0.6):    # a weaker positional power commands less, in proportion
+        assert first_week_progress(0.0, "manager", line) == pytest.approx(
+            (K.RESOURCE_FLOOR + (1 - K.RESOURCE_FLOOR) * line) * full, rel=1e-9)
     emergent = first_week_progress(0.0, "clinician") / first_week_progress(1.0, "clinician")
     assert emergent == pytest.approx(K.RESOURCE_FLOOR * (1 - K.CLOUT_WEIGHT), rel=1e-9)
 
