@@ -165,8 +165,11 @@ def _holding_in_register() -> set[str]:
 
 def test_quick_validation_covers_every_claim_and_keeps_the_direction_of_those_that_hold(tmp_path):
     """`leadsim validate --quick` (2 sizes x 2 seed families): every study runs, every claim is
-    reported with its effects; a claim that holds in the full run (register status) must at least
-    keep its claimed direction here (pooled estimate), so a change that reverses one fails CI."""
+    reported with its effects; a claim that holds in the full run (register status) must not be
+    clearly reversed here: its quick 95% CI must reach the claimed side, so a change that reverses
+    one fails CI. (A sign test on the estimate alone would fail on noise: CPX-2, a difference of
+    differences of completion rates of about 0.02 in the full run, came out at -0.004 in a quick run
+    of the same model.)"""
     out = tmp_path / "validation"
     proc = subprocess.run([sys.executable, "-m", "sim", "validate", "--quick", "--quiet",
                            "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
@@ -180,7 +183,9 @@ def test_quick_validation_covers_every_claim_and_keeps_the_direction_of_those_th
         if sign is None:        # near zero, or an interior optimum (whose rule is longer)
             sign = 1 if row["rule"].startswith("best level") else 0
         if sign:
-            assert sign * row["estimate"] > 0, f"{row['claim']}: {row['effect']} reversed"
+            reaches = row["ci_high"] > 0 if sign > 0 else row["ci_low"] < 0
+            assert reaches, (f"{row['claim']}: {row['effect']} reversed: {row['estimate']:.3g} "
+                             f"[{row['ci_low']:.3g}, {row['ci_high']:.3g}]")
         else:
             assert row["passed"], f"{row['claim']}: {row['effect']}"
     report = (out / "VALIDATION.md").read_text()
