@@ -28,7 +28,8 @@ The route (:class:`SobolEmulator`, ``method = "sobol"`` with ``emulator = "gp"``
    GP (without the noise term) on a smaller Saltelli sample (``draw_samples`` base samples): their
    spread is the emulator's own uncertainty (what the design points leave open). The reported
    half-width is ``sqrt(mc^2 + emulator^2)``, both at ``conf_level``. Hyperparameters are plug-in
-   estimates: their own uncertainty is not in the interval.
+   estimates: their own uncertainty is not in the interval, nor is a misfit of the kernel, so
+   where Q2 is clearly below its noise ceiling the intervals are too narrow.
 """
 
 from __future__ import annotations
