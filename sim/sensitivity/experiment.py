@@ -14,8 +14,8 @@ Example (``experiments/sensitivity/morris_screening.toml``)::
     constants = ["CLAIM_RATE"] # behavioural constants that vary too ("all": every one whose declared
                                # range allows it; default: none)
     outcomes = ["improvement", "sustained_improvement"]   # default: every section-5 outcome
-    levels = 4                 # method option (morris: levels; sobol: second_order; pawn: slides;
-                               # rbd_fast: harmonics)
+    levels = 4                 # method option (morris: levels; sobol: second_order, emulator;
+                               # pawn: slides; rbd_fast: harmonics)
     [ranges]                   # narrow some ranges (inside the declared ones)
     leadership_mix = [0.2, 0.8]
     [overrides]                # changes to the base scenario (model size, run length, ...)
@@ -25,7 +25,9 @@ Example (``experiments/sensitivity/morris_screening.toml``)::
 
 Also: ``conf_level`` (0.95), ``resamples`` (bootstrap resamples, 100), ``convergence`` (fractions of
 ``samples`` at which indices are recomputed, [0.25, 0.5, 1.0]), ``change_tol`` (0.05) and
-``conf_tol`` (0.1) for the settle rule, ``common_random_numbers`` (false; true gives replication
+``conf_tol`` (0.1) for the settle rule, ``emulator = "gp"`` (Sobol' only: indices through a
+Gaussian-process surrogate of the runs, :mod:`sim.sensitivity.emulator`; ``samples`` is then the
+number of model points, a power of two), ``common_random_numbers`` (false; true gives replication
 ``r`` of every point the same seed, so seed noise shared by all points cancels in Morris effects
 and Sobol' differences), and a ``[cluster]`` table for the SLURM backend (as in
 sweep experiments, see :mod:`sim.sweep.cluster`). Every error names the file, the key and what is allowed.
@@ -198,6 +200,16 @@ def load_experiment(path: str | Path, samples: int | None = None,
 
 
 def _check_options(path, method, options) -> None:
+    if "emulator" in options:
+        from .emulator import EMULATORS
+
+        if not isinstance(options["emulator"], str) or options["emulator"] not in EMULATORS:
+            raise _error(path, "emulator", f"expected one of {', '.join(map(repr, EMULATORS))} "
+                                           f"({'; '.join(EMULATORS.values())}), or leave it out for "
+                                           f"the direct estimate; got {options['emulator']!r}")
+        if options.get("second_order") is True:
+            raise _error(path, "second_order", "the emulator route gives S1 and ST only; allowed: "
+                                               "false (or leave it out)")
     if "second_order" in options and not isinstance(options["second_order"], bool):
         raise _error(path, "second_order", f"expected true or false, got {options['second_order']!r}")
     if "levels" in options:

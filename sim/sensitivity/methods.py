@@ -82,6 +82,10 @@ class Method:
                 seed: int) -> tuple[list[dict], list[dict]]:
         raise NotImplementedError
 
+    def review(self, settled: pd.DataFrame, convergence: pd.DataFrame) -> pd.DataFrame:
+        """The settle table with the method's own notes added (default: unchanged)."""
+        return settled
+
     def salib_calls(self, n: int, seed: int) -> dict:
         """How to repeat this method with plain SALib: the sampling and analysis functions and
         their keyword arguments (besides the problem, ``X`` and ``Y``) for sample size ``n`` and
@@ -311,7 +315,7 @@ class RbdFast(GivenData):
 
 
 METHODS: dict[str, type[Method]] = {m.name: m for m in (Sobol, Morris, Pawn, RbdFast)}
-OPTIONS = {"sobol": {"second_order": "calc_second_order"}, "morris": {"levels": "levels"},
+OPTIONS = {"sobol": {"second_order": "calc_second_order", "emulator": "emulator"}, "morris": {"levels": "levels"},
            "pawn": {"slides": "slides"}, "rbd_fast": {"harmonics": "harmonics"}}
 
 
@@ -326,6 +330,11 @@ def make_method(name: str, conf_level: float = 0.95, resamples: int = 100, **opt
             raise SensitivityError(f"'{key}': not an option of {name}; allowed: "
                                    f"{', '.join(allowed) or 'none'}")
         kwargs[allowed[key]] = value
+    if name == "sobol" and "emulator" in kwargs:
+        from .emulator import SobolEmulator   # Sobol' indices through a surrogate of the runs
+
+        kwargs.setdefault("calc_second_order", False)
+        return SobolEmulator(conf_level=conf_level, resamples=resamples, **kwargs)
     return METHODS[name](conf_level=conf_level, resamples=resamples, **kwargs)
 
 

@@ -12,6 +12,8 @@ Layout of ``out_dir``::
     convergence.csv          indices at every nested sample size
     convergence_summary.csv  per outcome: settled?, settled_at, largest change and conf, note
     noise.csv                per outcome: variance split into seed noise and inputs
+    emulator.csv             emulator route only: per outcome and size, cross-validated Q2,
+                             white-noise share and fitting time of the Gaussian process
     salib.json               the SALib problem, the sampling and analysis calls with their seeds
                              (repeat the study with plain SALib: see docs/SENSITIVITY.md)
     summary.txt              the text printed by the command line
@@ -55,6 +57,10 @@ def write_outputs(result, out_dir, figures: bool = True) -> list[Path]:
     csv(result.convergence, "convergence.csv")
     csv(result.settled, "convergence_summary.csv")
     csv(result.noise, "noise.csv")
+    if "q2" in result.convergence.columns:
+        from .emulator import emulator_table
+
+        csv(emulator_table(result.convergence), "emulator.csv")
     path = out / "salib.json"
     path.write_text(json.dumps(salib_record(study), indent=2) + "\n")
     written.append(path)
@@ -85,7 +91,8 @@ def write_figures(result, fig_dir: Path) -> list[Path]:
     study = result.study
     method = study.method
     names = study.problem.names
-    title = f"{study.name}: {method.name}, N={study.samples}"
+    title = (f"{study.name}: {method.name}, N={study.samples}" if not hasattr(method, "emulator")
+             else f"{study.name}: sobol via GP emulator, {study.samples} points")
     figures = {}
     if method.name == "sobol":
         figures["indices"] = plots.index_bars(result.indices, names, ["S1", "ST"], title,
@@ -120,7 +127,7 @@ def summary_text(result, top: int = 5) -> str:
     runs = int(t.get("runs", len(result.runs)))
     executed = int(t.get("runs_executed", runs))
     lines = [
-        f"study {study.name}: method {method.name}, sample size {study.samples}, "
+        f"study {study.name}: method {getattr(method, 'label', method.name)}, sample size {study.samples}, "
         f"{study.problem.num_vars} parameters, {len(result.design)} points, {runs} runs",
         f"time: {t.get('evaluation_s', np.nan):.1f} s running {executed} runs "
         f"({executed / t['evaluation_s'] if t.get('evaluation_s') else np.nan:.2f} runs/s"
@@ -137,6 +144,8 @@ def summary_text(result, top: int = 5) -> str:
         sub = sub.sort_values("value", ascending=False, na_position="last").head(top)
         share = noise.loc[outcome, "noise_share_means"] if outcome in noise.index else np.nan
         state = settled.loc[outcome, "note"] if outcome in settled.index else ""
+        if "q2" in sub.columns and len(sub):
+            state = f"emulator Q2 {sub['q2'].iloc[0]:.3f}; {state}"
         lines.append(f"  {outcome}  [noise share of averaged output {share:.2f}; {state}]")
         for row in sub.itertuples():
             lines.append(f"      {row.parameter:<30} {row.value:8.3f} +/- {row.conf:.3f}")

@@ -166,6 +166,7 @@ def analyse(study: Study, X: np.ndarray, means: pd.DataFrame,
     second_order = (pd.concat(second, ignore_index=True) if second else
                     pd.DataFrame(columns=["outcome", "parameter_1", "parameter_2", "value", "conf"]))
     settled = settle(convergence, method.settle_index, study.change_tol, study.conf_tol)
+    settled = method.review(settled, convergence)
     for outcome, count in missing.items():
         settled.loc[settled["outcome"] == outcome, "note"] = (
             f"{MISSING_NOTE} {count} of {len(means)} sample points (no event in any replication "
@@ -199,7 +200,8 @@ def run_study(study: Study, evaluate: Callable[[pd.DataFrame], pd.DataFrame],
     means = point_means(runs, outcomes, len(design))
     convergence, second_order, settled = analyse(study, X, means, outcomes)
     full = convergence[convergence["n"] == study.samples].reset_index(drop=True)
-    indices = full[["outcome", "parameter", "index", "value", "conf", "n"]]
+    extra = [c for c in full.columns if c not in _INDEX_COLUMNS]     # e.g. an emulator's Q2
+    indices = full[[*_INDEX_COLUMNS, *extra]]
     noise = noise_table(runs, outcomes)
     t3 = time.perf_counter()
     result = StudyResult(study, outcomes, X, design, runs, means, indices, second_order,
@@ -212,6 +214,7 @@ def run_study(study: Study, evaluate: Callable[[pd.DataFrame], pd.DataFrame],
     return result
 
 
+_INDEX_COLUMNS = ["outcome", "parameter", "index", "value", "conf", "n"]
 _BOOKKEEPING = {"run_id", "point", "replication", "seed", "error"}
 
 
@@ -219,8 +222,13 @@ def study_warnings(result: StudyResult) -> list[str]:
     """Warnings for the user: unsettled indices, noisy outputs, failed runs."""
     out = []
     for row in result.settled.itertuples():
-        if row.note.startswith(MISSING_NOTE):
+        if row.note.startswith(MISSING_NOTE) or row.note.startswith("emulator refused"):
             out.append(f"{row.outcome}: {row.note}")
+        elif "emulator weak" in row.note:
+            out.append(f"{row.outcome}: {row.note[row.note.index('emulator weak'):]}")
+            if not row.settled:
+                out.append(f"{row.outcome}: {row.index} has not settled "
+                           f"({row.note[:row.note.index('; emulator weak')]}); take more samples")
         elif not row.settled and not row.note.startswith("output constant"):
             out.append(f"{row.outcome}: {row.index} has not settled ({row.note}); take more samples")
         elif row.note.startswith("output constant"):
