@@ -79,7 +79,7 @@ class Collaborative:
         self._completions = np.zeros((max(int(params.ticks), 1), self.n_hospitals, self.n_topics),
                                      np.int32)
         self.weeks = 0
-        self.spread = SpreadTracker(self.n_hospitals, self.n_topics)
+        self._spread = SpreadTracker(self.n_hospitals, self.n_topics)
 
     @property
     def active(self) -> bool:
@@ -88,20 +88,35 @@ class Collaborative:
 
     def record_week(self, tasks, week: int) -> np.ndarray:
         """Count this week's completions by hospital and topic (lessons for the next session, and
-        the completion log of the spread outcomes); returns this week's counts."""
+        the completion log of the spread outcomes); returns this week's counts. (The numba
+        backend's twin is :func:`sim.compiled_week._record_completions`.)"""
         done = np.flatnonzero((tasks.status == C.COMPLETED) & (tasks.ended == week))
         counts = np.zeros((self.n_hospitals, self.n_topics), np.int32)
         if done.size:
             topic = topic_of(tasks.kind[done], tasks.body[done], tasks.aim[done], self.n_bodies)
             np.add.at(counts, (tasks.hospital[done], topic), 1.0)
-        if self.weeks == self._completions.shape[0]:
-            self._completions = np.concatenate([self._completions,
-                                                np.zeros_like(self._completions)])
-        self._completions[self.weeks] = counts
+        self.completions_buffer(self.weeks + 1)[self.weeks] = counts
         self.weeks += 1
-        self.spread.add(counts)
         self.lessons += counts
         return counts
+
+    def completions_buffer(self, weeks: int) -> np.ndarray:
+        """The completion log's buffer (weeks x hospitals x topics), grown (doubled) to hold at
+        least ``weeks`` weeks."""
+        if weeks > self._completions.shape[0]:
+            grown = np.zeros((max(weeks, 2 * self._completions.shape[0]),
+                              *self._completions.shape[1:]), np.int32)
+            grown[:self.weeks] = self._completions[:self.weeks]
+            self._completions = grown
+        return self._completions
+
+    @property
+    def spread(self) -> SpreadTracker:
+        """The spread counts of every week logged so far (:class:`sim.outcomes.SpreadTracker`,
+        brought up to date when read)."""
+        for week in range(self._spread.weeks, self.weeks):
+            self._spread.add(self._completions[week])
+        return self._spread
 
     def session_due(self, week: int) -> bool:
         """A learning session closes every ``learning_session_interval``-th week."""

@@ -38,8 +38,8 @@ _FAILED_VACUUM, _FAILED_CONFLICT = C.FAILED_VACUUM, C.FAILED_CONFLICT
 _COMPLETED = C.COMPLETED
 _LEAD_MANAGER, _LEAD_CLINICIAN, _LEAD_HYBRID = C.LEAD_MANAGER, C.LEAD_CLINICIAN, C.LEAD_HYBRID
 
-jit = numba.njit(cache=True, nogil=True)
-inline = numba.njit(cache=True, nogil=True, inline="always")   # small helpers: no call overhead
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")   # small helpers: no call overhead
 
 
 @inline
@@ -243,6 +243,16 @@ def _coalition_partner(st, un, ta, t, side, m, theta, u0, U, kc):
 
 
 @jit
+def _emerge_all(h, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
+    """Phase 1 for every active task of hospital ``h``, in slot order (one call per hospital: a
+    call that passes the state's tuples costs an increment and a decrement of every array's
+    reference count, too much to pay once per task)."""
+    for t in range(ho.task_start[h], ho.task_end[h]):
+        if ta.status[t] == _ACTIVE:
+            _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could)
+
+
+@inline
 def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
     """Phase 1 for one task: brokering, retention, assignment, negotiation, claims, direction."""
     m = ho.mix[h]
@@ -446,9 +456,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
     unit_could = np.zeros(U, np.int64)
     for rel in range(U):
         _count_unit(st, un, u0 + rel, rel, m, S, cfg.grant_threshold, unit_claim, unit_could)
-    for t in range(t0, t1):
-        if ta.status[t] == _ACTIVE:
-            _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could)
+    _emerge_all(h, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could)
     # phase 2: demand on each person = sum of the influence of every led task that reaches them
     demand = out.demand
     staff_start = un.staff_start

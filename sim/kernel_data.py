@@ -129,9 +129,33 @@ def prepare(org: Organisation, params, kc: Constants, category: np.ndarray,
     """
     st, hs, t = org.staff, org.hospitals, org.tasks
     hs.reporting_load[:] = reporting_load(org, params.reporting_load, kc)
-    emb, cred, standing, budget, cos_aim, sin_aim = derived = tuple(np.empty(st.n) for _ in KDerived)
+    derived = tuple(np.empty(st.n) for _ in KDerived)
     inputs(st, hs.reporting_load, params.coordinator_span, embeddedness_table(kc), kc, derived)
-    n, H, T = st.n, hs.staff_start.shape[0], t.n
+    T = t.n
+    task_derived = (np.cos(t.aim), np.sin(t.aim), np.zeros(T), np.zeros(T), np.zeros(T, np.bool_))
+    return kernel_inputs(org, params, kc, category, derived, task_derived, fresh_outputs(org))
+
+
+def fresh_outputs(org: Organisation) -> KOut:
+    """The kernel's outputs for one week, zeroed."""
+    n, H = org.staff.n, org.hospitals.staff_start.shape[0]
+    return KOut(*(np.zeros(n) for _ in KOut._fields[:-1]), np.zeros((H, len(RECORD_COLUMNS))))
+
+
+def config_of(params) -> KConfig:
+    """The kernel's knobs from the run's parameters."""
+    return KConfig(params.coordinator_span, params.diffusion_of_responsibility,
+                   params.grant_threshold, params.vacuum_patience, params.conflict_patience,
+                   params.task_deadline)
+
+
+def kernel_inputs(org: Organisation, params, kc: Constants, category: np.ndarray, derived,
+                  task_derived, out: KOut) -> KernelInputs:
+    """The kernel's named tuples over the organisation's arrays (views), with this week's derived
+    per-person arrays ``derived`` (in :data:`KDerived` order), per-task arrays ``task_derived``
+    (cos_aim, sin_aim, dir_cos, dir_sin, changed) and outputs ``out``."""
+    st, hs, t = org.staff, org.hospitals, org.tasks
+    emb, cred, standing, budget, cos_aim, sin_aim = derived
     staff = KStaff(st.unit, st.authority, st.scope_lo, st.scope_n, st.expertise, standing, cred, emb,
                    st.motivation, st.max_leads, st.lead_count, st.broker_load, budget,
                    cos_aim, sin_aim, category, st.leader_weeks)
@@ -141,14 +165,9 @@ def prepare(org: Organisation, params, kc: Constants, category: np.ndarray,
                            hs.consolidation_rate, hs.coalition_rate, hs.collective_culture,
                            hs.gain_held, hs.gain_fragile)
     network = KNetwork(org.network.ptr, org.network.idx)
-    tasks = KTasks(t.status, t.kind, t.unit_lo, t.width, t.owner, t.steer, np.cos(t.aim),
-                   np.sin(t.aim), t.required, t.value, t.progress, t.last_dp, t.age, t.vacuum_run,
+    task_cos, task_sin, dir_cos, dir_sin, changed = task_derived
+    tasks = KTasks(t.status, t.kind, t.unit_lo, t.width, t.owner, t.steer, task_cos, task_sin,
+                   t.required, t.value, t.progress, t.last_dp, t.age, t.vacuum_run,
                    t.conflict_run, t.leaders, t.consolidation, t.negotiated, t.broker, t.partner,
-                   t.alignment, t.conflict, t.effort, t.ended, np.zeros(T), np.zeros(T),
-                   np.zeros(T, np.bool_))
-    config = KConfig(params.coordinator_span, params.diffusion_of_responsibility,
-                     params.grant_threshold, params.vacuum_patience, params.conflict_patience,
-                     params.task_deadline)
-    out = KOut(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n),
-               np.zeros(n), np.zeros(n), np.zeros((H, len(RECORD_COLUMNS))))
-    return KernelInputs(staff, units, hospitals, network, tasks, config, out, kc)
+                   t.alignment, t.conflict, t.effort, t.ended, dir_cos, dir_sin, changed)
+    return KernelInputs(staff, units, hospitals, network, tasks, config_of(params), out, kc)

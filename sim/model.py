@@ -22,19 +22,20 @@ import mesa
 import numpy as np
 from mesa import DataCollector
 
-from . import commitment, kernel, reference, staff_kernel
+from . import commitment, compiled_week, kernel, reference, staff_kernel
 from .collaborative import Collaborative
 from . import constants as C
 from .agents import ROLE_CLASSES, StaffMember
-from .arrival import arrive
-from .kernel_data import N_TASK_UNIFORMS, lead_category, person_inputs, prepare
+from .arrival import ARRIVAL_COLUMNS, arrive
+from .kernel_data import (KDerived, KernelInputs, N_TASK_UNIFORMS, fresh_outputs, kernel_inputs,
+                          lead_category, person_inputs, prepare)
 from .mesa_interop import UNSET, scenario_knobs, seed_from_rng
 from .organisation import aim_anchor, build_organisation
-from .outcomes import TIMESERIES_COLUMNS, summary, timeseries_frame
+from .outcomes import TIMESERIES_COLUMNS, spread_counts, summary, timeseries_frame
 from .parameters import Parameters, as_int
 from .reporters import RunningSummary, model_reporters
-from .state import Organisation
-from .turnover import recount_roles, turnover
+from .state import Organisation, embeddedness_table
+from .turnover import recount_roles, turnover, weekly_leaving_probability
 
 
 class Backend(NamedTuple):
@@ -127,8 +128,11 @@ class LeadershipModel(mesa.Model):
         self._anchor_cos, self._anchor_sin = np.cos(self.anchor), np.sin(self.anchor)
         self.staff_per_hospital = (self.org.hospitals.staff_end - self.org.hospitals.staff_start).astype(float)
         self.week = 0
-        self.records: list[np.ndarray] = []
+        H = self.org.hospitals.aim.shape[0]
+        self._records = np.zeros((max(int(params.ticks), 1), H, len(TIMESERIES_COLUMNS)))
         self.last_kernel = None
+        self._compiled: _CompiledWeek | None = None   # the numba backend's scratch (made at first use)
+        self._clock_only = False                    # Mesa's clock catching up with compiled weeks
         self._agents_by_post: list[StaffMember] | None = None
         self._refilled = np.zeros(st.n, bool)   # posts refilled since their agent was created
         if agents if agents is not None else st.n <= AGENT_VIEW_LIMIT:
@@ -176,6 +180,46 @@ class LeadershipModel(mesa.Model):
     # --- the week ---------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one week (see the module docstring for the schedule)."""
+        if self._clock_only:      # the week was already run by run_weeks (Mesa's clock catching up)
+            return
+        if self.backend == "numba":
+            self._compiled_weeks(1)
+        else:
+            self._python_week()
+        self._after_weeks(1)
+
+    def run_weeks(self, weeks: int) -> None:
+        """Advance ``weeks`` weeks; with the numba backend, in one compiled call.
+
+        The result is the same as ``weeks`` calls of :meth:`step` (tested). Mesa's clock
+        (``model.time``, ``model.steps``) advances by ``weeks``. The weeks run one by one
+        (through :meth:`step`) when something must see every week: the ``DataCollector``
+        (``collect=True``), the reference backend, or events scheduled on Mesa's clock.
+        """
+        weeks = int(weeks)
+        if weeks <= 0:
+            return
+        if self.collect or self.backend != "numba" or len(self._event_list) > 1:
+            for _ in range(weeks):
+                self.step()
+            return
+        self._compiled_weeks(weeks)
+        self._after_weeks(weeks)
+        self._clock_only = True
+        try:
+            self.run_for(weeks)
+        finally:
+            self._clock_only = False
+
+    def run_model(self) -> None:
+        """Run until ``ticks`` weeks have passed (Mesa's ``run_model``), in as few compiled calls as
+        :meth:`run_weeks` allows."""
+        if self.running:
+            self.run_weeks(max(self.params.ticks - self.week, 1))
+
+    def _python_week(self) -> None:
+        """One week in Python, each step a readable function of its own module (the reference
+        backend; :mod:`sim.compiled_week` runs the same schedule compiled)."""
         org, p, rng = self.org, self.params, self.rng
         kc = self.constants
         arrivals = arrive(org, p, kc, rng, self.week)
@@ -205,12 +249,45 @@ class LeadershipModel(mesa.Model):
                                                hs.reporting_load, hs.gain_held + hs.gain_fragile,
                                                peer_learning])],
                              axis=1)
-        self.records.append(row)
+        self._room_for(1)[self.week] = row
         self.last_kernel = k
-        self.week += 1
-        self.running = self.week < p.ticks
+
+    def _compiled_weeks(self, weeks: int) -> None:
+        """``weeks`` weeks in one call of :func:`sim.compiled_week.run_weeks`."""
+        c = self._compiled_state()
+        k = c.kernel(self)
+        records = self._room_for(weeks)
+        co = self.collaborative
+        compiled_week.run_weeks(
+            self.week, weeks, self.rng, *c.state(self.org), self.org.body_aims, c.knobs,
+            k.staff, k.units, k.hospitals, k.network, k.tasks, k.config, k.constants, k.out,
+            compiled_week.WCollaborative(co.lessons, co.completions_buffer(self.week + weeks),
+                                         co.topic_cos, co.topic_sin, co.n_bodies, co.learning,
+                                         co.interval, co.overhead, c.peer_learning),
+            self.params.coordinator_span, c.table, self._anchor_cos, self._anchor_sin,
+            self.staff_per_hospital, c.uniforms, c.arrivals, self._refilled, records)
+        co.weeks = self.week + weeks
+        self.last_kernel = k
+
+    def _compiled_state(self) -> "_CompiledWeek":
+        if self._compiled is None or self._compiled.org is not self.org:
+            self._compiled = _CompiledWeek(self)
+        return self._compiled
+
+    def _room_for(self, weeks: int) -> np.ndarray:
+        """The records buffer, grown (doubled) to hold ``weeks`` more weeks."""
+        need = self.week + weeks
+        if need > self._records.shape[0]:
+            grown = np.zeros((max(need, 2 * self._records.shape[0]), *self._records.shape[1:]))
+            grown[:self.week] = self._records[:self.week]
+            self._records = grown
+        return self._records
+
+    def _after_weeks(self, weeks: int) -> None:
+        self.week += weeks
+        self.running = self.week < self.params.ticks
         if self.collect:
-            self.running_summary.add(row)
+            self.running_summary.add(self._records[self.week - 1])
             self.datacollector.collect(self)
 
     @property
@@ -220,10 +297,11 @@ class LeadershipModel(mesa.Model):
 
     # --- results ----------------------------------------------------------------------------
     def record_array(self) -> np.ndarray:
-        """All records so far: weeks x hospitals x :data:`~sim.outcomes.TIMESERIES_COLUMNS`."""
-        if not self.records:
-            return np.zeros((0, self.org.hospitals.aim.shape[0], len(TIMESERIES_COLUMNS)))
-        return np.stack(self.records)
+        """All records so far: weeks x hospitals x :data:`~sim.outcomes.TIMESERIES_COLUMNS` (a
+        read-only view)."""
+        view = self._records[:self.week]
+        view.flags.writeable = False
+        return view
 
     def timeseries(self):
         """Tidy per-week, per-hospital time series (pandas DataFrame)."""
@@ -233,4 +311,37 @@ class LeadershipModel(mesa.Model):
         """(system-wide outcomes dict, per-hospital outcomes DataFrame) of the run so far."""
         st = self.org.staff
         return summary(self.record_array(), self.staff_per_hospital, st.leader_weeks, st.hospital,
-                       self.collaborative.spread.totals())
+                       spread_counts(self.collaborative.completion_array()))
+
+
+class _CompiledWeek:
+    """What the numba backend's compiled week works on besides the organisation's own arrays:
+    scratch arrays reused every week (the kernel's derived inputs and outputs, the uniforms)."""
+
+    def __init__(self, model: LeadershipModel):
+        org, p, kc = model.org, model.params, model.constants
+        n, T, H = org.staff.n, org.tasks.n, org.hospitals.aim.shape[0]
+        self.org = org
+        self.derived = tuple(np.zeros(n) for _ in KDerived)
+        self.task_derived = (np.zeros(T), np.zeros(T), np.zeros(T), np.zeros(T), np.zeros(T, np.bool_))
+        self.out = fresh_outputs(org)
+        self.knobs = compiled_week.WKnobs(
+            float(p.local_task_rate), float(p.initiative_rate), float(p.task_complexity),
+            float(p.collaborative_complexity), weekly_leaving_probability(p.turnover_rate),
+            float(p.reporting_load), float(p.gain_decay_rate))
+        self.table = embeddedness_table(kc)
+        self.uniforms = np.zeros((T, N_TASK_UNIFORMS))
+        self.arrivals = np.zeros((H, len(ARRIVAL_COLUMNS)))
+        self.peer_learning = np.zeros(H)
+
+    def kernel(self, model: LeadershipModel) -> KernelInputs:
+        """The kernel's named tuples over the model's current arrays and this scratch."""
+        return kernel_inputs(model.org, model.params, model.constants, model.category, self.derived,
+                             self.task_derived, self.out)
+
+    @staticmethod
+    def state(org: Organisation) -> tuple:
+        """The organisation's arrays as :mod:`sim.compiled_week` takes them (views, no copies)."""
+        cw = compiled_week
+        return (cw.as_tuple(cw.WStaff, org.staff), cw.as_tuple(cw.WUnits, org.units),
+                cw.as_tuple(cw.WHospitals, org.hospitals), cw.as_tuple(cw.WTasks, org.tasks))

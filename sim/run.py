@@ -11,6 +11,22 @@ from .model import LeadershipModel
 from .parameters import Parameters
 
 
+PROGRESS_WEEKS = 13   # structural: weeks per compiled call when progress is reported (a quarter)
+
+
+def run_to_end(model: LeadershipModel, progress=None) -> None:
+    """Run ``model`` until its ``ticks`` weeks have passed: in one compiled call, or
+    :data:`PROGRESS_WEEKS` at a time with ``progress(week)`` called for each week run."""
+    ticks = model.params.ticks
+    chunk = max(ticks - model.week, 1) if progress is None else PROGRESS_WEEKS
+    while model.week < ticks:
+        weeks = min(chunk, ticks - model.week)
+        model.run_weeks(weeks)
+        if progress is not None:
+            for week in range(model.week - weeks + 1, model.week + 1):
+                progress(week)
+
+
 @dataclass
 class Results:
     """What a run returns.
@@ -33,8 +49,9 @@ def run_simulation(params: Parameters | dict[str, Any] | None = None, *, backend
     """Build the model from ``params``, run it for ``params.ticks`` weeks and return its results.
 
     ``params`` may be a :class:`Parameters`, a plain mapping (validated), or omitted for defaults;
-    keyword ``overrides`` change single knobs. ``progress`` is called as ``progress(week)`` after each
-    week, if given. Agent views are off by default here (headless); they do not change results.
+    keyword ``overrides`` change single knobs. ``progress`` is called as ``progress(week)`` for each
+    week, if given (in bursts: the weeks run :data:`PROGRESS_WEEKS` at a time in one compiled call).
+    Agent views are off by default here (headless); they do not change results.
     """
     if params is None:
         params = Parameters(**overrides)
@@ -43,9 +60,6 @@ def run_simulation(params: Parameters | dict[str, Any] | None = None, *, backend
     else:
         params = Parameters.from_dict({**params, **overrides})
     model = LeadershipModel(params, backend=backend, agents=agents, collect=False)
-    for week in range(params.ticks):
-        model.step()
-        if progress is not None:
-            progress(week + 1)
+    run_to_end(model, progress)
     summary, hospitals = model.summary()
     return Results(params, summary, hospitals, model.timeseries())

@@ -15,7 +15,7 @@ import math
 
 import numba
 
-jit = numba.njit(cache=True, nogil=True)
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
 
 @jit

@@ -14,8 +14,9 @@ from sim.parameters import ParameterError
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 #: Modules that hold the model's rules (the table itself, sim/constants.py, is where values live).
-BEHAVIOURAL_MODULES = ("arrival", "collaborative", "commitment", "kernel", "kernel_data", "model", "organisation",
-                       "reference", "staff_kernel", "state", "turnover")
+BEHAVIOURAL_MODULES = ("arrival", "collaborative", "commitment", "compiled_week", "kernel",
+                       "kernel_data", "model", "organisation", "reference", "staff_kernel", "state",
+                       "turnover")
 STRUCTURAL = {0, 1, 2}      # identities, halves of (1 + cos) / 2, and the like
 
 

@@ -16,6 +16,7 @@ from .. import constants as C
 from ..kernel_data import lead_category
 from ..model import LeadershipModel
 from ..parameters import Parameters
+from ..run import run_to_end
 from ..state import Organisation
 
 
@@ -76,9 +77,6 @@ def snapshot(org: Organisation, hospital: int, week: int) -> OrgSnapshot:
 def final_organisation(params: Parameters, hospital: int = 0, progress=None) -> OrgSnapshot:
     """Run ``params`` to the end with a :class:`LeadershipModel` (no agent views) and snapshot
     ``hospital``. Same seed, same dynamics as :func:`sim.run.run_simulation`."""
-    model = LeadershipModel(params, agents=False)
-    for week in range(params.ticks):
-        model.step()
-        if progress is not None:
-            progress(week + 1)
+    model = LeadershipModel(params, agents=False, collect=False)
+    run_to_end(model, progress)
     return snapshot(model.org, hospital, model.week)
