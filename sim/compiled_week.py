@@ -28,9 +28,11 @@ step of the week                         plain-Python twin
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import namedtuple
 from dataclasses import fields
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -424,3 +426,30 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
                      kst.cos_aim, kst.sin_aim, kc)
         _close_week(st, ho, kn, kc, kout, arrivals, staff_per_hospital, co.peer_learning,
                     records[week])
+
+
+# numba keys a function's on-disk cache by its own source file only, but the functions here compile
+# in the kernel's and the per-person updates' code (and the constants of the modules below): after
+# an edit to one of those files the cache would silently run the old rules. The cache is dropped
+# when their contents change.
+_COMPILED_IN = ("kernel.py", "staff_kernel.py", "kernel_data.py", "constants.py", "outcomes.py",
+                "arrival.py", "state.py", "compiled_week.py")
+_FUNCTIONS = (run_weeks, _arrive, _turnover, _recount_roles, _prepare, _record_completions,
+              _close_week, _wrap, _beta)
+
+
+def _drop_stale_cache() -> None:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(b"".join((here / name).read_bytes() for name in _COMPILED_IN)).hexdigest()
+    try:
+        stamp = Path(run_weeks._cache.cache_path) / "compiled_week.sources"
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        for function in _FUNCTIONS:
+            function._cache.flush()
+        stamp.write_text(digest)
+    except OSError:          # a read-only cache folder: numba then compiles without caching
+        pass
+
+
+_drop_stale_cache()

@@ -39,6 +39,11 @@ _COMPLETED = C.COMPLETED
 _LEAD_MANAGER, _LEAD_CLINICIAN, _LEAD_HYBRID = C.LEAD_MANAGER, C.LEAD_CLINICIAN, C.LEAD_HYBRID
 
 jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+# Functions called once per hospital or per task allocate nothing and are compiled without numba's
+# reference counting (``_nrt=False``): with it, every call and many reads of an array out of the
+# state's named tuples paid an atomic increment and decrement of the array's count, which cost more
+# than the arithmetic. Allocation happens once per week, in ``_week``.
+jit_no_nrt = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
 inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")   # small helpers: no call overhead
 
 
@@ -242,11 +247,9 @@ def _coalition_partner(st, un, ta, t, side, m, theta, u0, U, kc):
     return chosen
 
 
-@jit
+@jit_no_nrt
 def _emerge_all(h, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
-    """Phase 1 for every active task of hospital ``h``, in slot order (one call per hospital: a
-    call that passes the state's tuples costs an increment and a decrement of every array's
-    reference count, too much to pay once per task)."""
+    """Phase 1 for every active task of hospital ``h``, in slot order."""
     for t in range(ho.task_start[h], ho.task_end[h]):
         if ta.status[t] == _ACTIVE:
             _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could)
@@ -442,8 +445,10 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
     ta.changed[t] = changed
 
 
-@jit
-def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
+@jit_no_nrt
+def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, unit_could):
+    """One week of hospital ``h``; ``unit_claim`` and ``unit_could`` are scratch arrays of at least
+    the hospital's number of units."""
     rec = out.record
     u0 = ho.unit_start[h]
     U = ho.n_units[h]
@@ -452,8 +457,9 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
     # phase 1: who leads, and with what direction
     m = ho.mix[h]
     S = ho.support[h]
-    unit_claim = np.zeros(U)
-    unit_could = np.zeros(U, np.int64)
+    for rel in range(U):
+        unit_claim[rel] = 0.0
+        unit_could[rel] = 0
     for rel in range(U):
         _count_unit(st, un, u0 + rel, rel, m, S, cfg.grant_threshold, unit_claim, unit_could)
     _emerge_all(h, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could)
@@ -685,8 +691,13 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out):
 
 @jit
 def _week(tick, st, un, ho, net, ta, cfg, kc, u, out):
+    most = 0
+    for h in range(ho.n_units.shape[0]):
+        most = max(most, ho.n_units[h])
+    unit_claim = np.zeros(most)
+    unit_could = np.zeros(most, np.int64)
     for h in range(ho.unit_start.shape[0]):
-        _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out)
+        _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, unit_could)
 
 
 def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:
