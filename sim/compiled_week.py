@@ -14,7 +14,7 @@ methods give NumPy's draws bit for bit), the same floating-point operations in t
 step of the week                         plain-Python twin
 =======================================  =====================================
 :func:`_arrive`                          :func:`sim.arrival.arrive`
-:func:`_turnover`                        :func:`sim.turnover.turnover` (and
+:func:`_leavers`, :func:`_newcomers`     :func:`sim.turnover.turnover` (and
                                          :func:`sim.organisation.draw_newcomer_traits`)
 :func:`_recount_roles`                   :func:`sim.turnover.recount_roles`
 :func:`_prepare`                         :func:`sim.kernel_data.prepare`
@@ -46,6 +46,8 @@ from .staff_kernel import _end_of_week, _person_inputs
 from .state import HospitalArrays, StaffArrays, TaskArrays, UnitArrays
 
 jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+# Steps that allocate nothing are compiled without reference counting (see sim.kernel.jit_no_nrt).
+jit_no_nrt = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
 
 
 _ACTIVE, _COMPLETED, _NATIONAL, _LOCAL = C.ACTIVE, C.COMPLETED, C.NATIONAL, C.LOCAL
@@ -225,49 +227,53 @@ def _beta(rng, mean, concentration):
     return rng.beta(mean * concentration, (1.0 - mean) * concentration)
 
 
-@jit
-def _turnover(st, un, ho, ta, kn, kc, rng, refilled):
-    """See sim.turnover.turnover, replace_leavers and sim.organisation.draw_newcomer_traits."""
+@jit_no_nrt
+def _leavers(st, un, ta, kn, rng, refilled, left, leaving):
+    """See sim.turnover.turnover and replace_leavers, up to the newcomers: this week's leavers
+    (``left``, and how many per unit in ``leaving``), the roles they held and the capability they
+    take with them; returns how many left. The draws are those of the Python week, in its order:
+    one per person, then one per leader slot of every task slot."""
     n = st.hospital.shape[0]
-    T = ta.status.shape[0]
-    u_staff = np.empty(n)
-    for i in range(n):
-        u_staff[i] = rng.random()
-    u_role = np.empty((T, _L))
-    for t in range(T):
-        for k in range(_L):
-            u_role[t, k] = rng.random()
-    left = np.zeros(n, np.bool_)
     m = 0
     for i in range(n):
-        if u_staff[i] < kn.leaving_probability:
-            left[i] = True
+        left[i] = rng.random() < kn.leaving_probability
+        if left[i]:
+            refilled[i] = True
             m += 1
+    for t in range(ta.status.shape[0]):
+        active = ta.status[t] == _ACTIVE
+        for k in range(_L):
+            u_role = rng.random()
+            l = ta.leaders[t, k]
+            if active and l >= 0 and left[l] and u_role >= ta.consolidation[t]:
+                ta.leaders[t, k] = -1
+        if active and ta.broker[t] >= 0 and left[ta.broker[t]]:
+            ta.broker[t] = -1
     if m == 0:
-        return
+        return 0
+    U = un.staff_start.shape[0]
+    for u in range(U):
+        leaving[u] = 0.0
+    for i in range(n):
+        if left[i]:
+            leaving[st.unit[i]] += 1.0
+    for u in range(U):
+        un.capability[u] *= 1.0 - leaving[u] / np.float64(un.staff_end[u] - un.staff_start[u])
+    return m
+
+
+@jit
+def _newcomers(st, un, ho, kc, rng, left, m):
+    """See sim.organisation.draw_newcomer_traits: the ``m`` posts in ``left`` refilled."""
+    n = st.hospital.shape[0]
+    U = un.staff_start.shape[0]
     idx = np.empty(m, np.int64)
     j = 0
     for i in range(n):
         if left[i]:
             idx[j] = i
-            refilled[i] = True
             j += 1
-    for t in range(T):
-        if ta.status[t] != _ACTIVE:
-            continue
-        for k in range(_L):
-            l = ta.leaders[t, k]
-            if l >= 0 and left[l] and u_role[t, k] >= ta.consolidation[t]:
-                ta.leaders[t, k] = -1
-        if ta.broker[t] >= 0 and left[ta.broker[t]]:
-            ta.broker[t] = -1
-    U = un.staff_start.shape[0]
-    leaving = np.zeros(U)
-    for j in range(m):
-        leaving[st.unit[idx[j]]] += 1.0
-    for u in range(U):
-        un.capability[u] *= 1.0 - leaving[u] / np.float64(un.staff_end[u] - un.staff_start[u])
-    # newcomers' traits: as sim.organisation._draw_role_traits, every draw of every role's
+    # traits: as sim.organisation._draw_role_traits, every draw of every role's
     # distribution for every newcomer, in the same order, then the one that applies
     conc = kc.TRAIT_CONCENTRATION
     means = (kc.EXPERTISE_MANAGER, kc.EXPERTISE_COORDINATOR, kc.EXPERTISE_CLINICIAN,
@@ -312,11 +318,12 @@ def _turnover(st, un, ho, ta, kn, kc, rng, refilled):
         st.generation[i] += 1
 
 
-@jit
+@jit_no_nrt
 def _recount_roles(st, ta):
     """See sim.turnover.recount_roles."""
-    st.lead_count[:] = 0
-    st.broker_load[:] = 0
+    for i in range(st.lead_count.shape[0]):
+        st.lead_count[i] = 0
+        st.broker_load[i] = 0
     for t in range(ta.status.shape[0]):
         if ta.status[t] != _ACTIVE:
             continue
@@ -327,7 +334,7 @@ def _recount_roles(st, ta):
             st.broker_load[ta.broker[t]] += 1
 
 
-@jit
+@jit_no_nrt
 def _prepare(st, ho, ta, kst, kta, kout, kn, kc, span, table, rng, uniforms):
     """This week's uniforms and kernel inputs (see sim.model.LeadershipModel.step and
     sim.kernel_data.prepare): fresh outputs, derived per-person and per-task quantities."""
@@ -350,18 +357,21 @@ def _prepare(st, ho, ta, kst, kta, kout, kn, kc, span, table, rng, uniforms):
         kta.dir_cos[t] = 0.0
         kta.dir_sin[t] = 0.0
         kta.changed[t] = False
-    kout.demand[:] = 0.0
-    kout.share[:] = 0.0
-    kout.seen_progress[:] = 0.0
-    kout.seen_conflict[:] = 0.0
-    kout.supportive[:] = 0.0
-    kout.pull_cos[:] = 0.0
-    kout.pull_sin[:] = 0.0
-    kout.effort_given[:] = 0.0
-    kout.record[:, :] = 0.0
+    for i in range(kout.demand.shape[0]):
+        kout.demand[i] = 0.0
+        kout.share[i] = 0.0
+        kout.seen_progress[i] = 0.0
+        kout.seen_conflict[i] = 0.0
+        kout.supportive[i] = 0.0
+        kout.pull_cos[i] = 0.0
+        kout.pull_sin[i] = 0.0
+        kout.effort_given[i] = 0.0
+    for h in range(kout.record.shape[0]):
+        for c in range(kout.record.shape[1]):
+            kout.record[h, c] = 0.0
 
 
-@jit
+@jit_no_nrt
 def _record_completions(week, ta, co, H):
     """See sim.collaborative.Collaborative.record_week: this week's completions by hospital and
     topic, into the completion log and the lessons for the next session."""
@@ -377,17 +387,18 @@ def _record_completions(week, ta, co, H):
         co.lessons[ta.hospital[t], topic] += 1
 
 
-@jit
-def _close_week(st, ho, kn, kc, kout, arrivals, staff_per_hospital, peer_learning, row):
+@jit_no_nrt
+def _close_week(st, ho, kn, kc, kout, arrivals, staff_per_hospital, peer_learning, motivation, row):
     """Decay of completed gains, tenure, and the week's records (the end of
-    sim.model.LeadershipModel.step): ``row`` is hospitals x TIMESERIES_COLUMNS."""
+    sim.model.LeadershipModel.step): ``row`` is hospitals x TIMESERIES_COLUMNS; ``motivation`` is
+    scratch of one float per hospital."""
     H = ho.gain_held.shape[0]
     for h in range(H):
         ho.gain_fragile[h] *= 1.0 - kn.gain_decay_rate
         ho.gain_held[h] *= 1.0 - kc.HELD_DECAY
+        motivation[h] = 0.0
     for i in range(st.tenure.shape[0]):
         st.tenure[i] += 1
-    motivation = np.zeros(H)
     for i in range(st.hospital.shape[0]):
         motivation[st.hospital[i]] += st.motivation[i]
     for h in range(H):
@@ -408,14 +419,20 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
     """Run weeks ``first_week .. first_week + n_weeks - 1``; week ``w``'s records go to
     ``records[w]`` (weeks x hospitals x TIMESERIES_COLUMNS)."""
     H = ho.staff_start.shape[0]
+    left = np.zeros(st.hospital.shape[0], np.bool_)
+    leaving = np.zeros(un.staff_start.shape[0])
+    motivation = np.zeros(H)
     for week in range(first_week, first_week + n_weeks):
         _arrive(week, st, un, ho, ta, body_aims, kn, kc, rng, arrivals)
-        _turnover(st, un, ho, ta, kn, kc, rng, refilled)
+        m = _leavers(st, un, ta, kn, rng, refilled, left, leaving)
+        if m > 0:
+            _newcomers(st, un, ho, kc, rng, left, m)
         _recount_roles(st, ta)
         _prepare(st, ho, ta, kst, kta, kout, kn, kc, span, table, rng, uniforms)
         _week(week, kst, kun, kho, knet, kta, cfg, kc, uniforms, kout)
         _record_completions(week, ta, co, H)
-        co.peer_learning[:] = 0.0
+        for h in range(H):
+            co.peer_learning[h] = 0.0
         if co.learning > 0.0 and (week + 1) % co.interval == 0:
             _learning_session(kst, kta, kho, kc, ta.body, co.lessons, co.topic_cos, co.topic_sin,
                               co.n_bodies, co.overhead, co.learning, co.peer_learning)
@@ -425,7 +442,7 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
                      kout.share, kout.demand, kout.pull_cos, kout.pull_sin, anchor_cos, anchor_sin,
                      kst.cos_aim, kst.sin_aim, kc)
         _close_week(st, ho, kn, kc, kout, arrivals, staff_per_hospital, co.peer_learning,
-                    records[week])
+                    motivation, records[week])
 
 
 # numba keys a function's on-disk cache by its own source file only, but the functions here compile
@@ -434,7 +451,7 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
 # when their contents change.
 _COMPILED_IN = ("kernel.py", "staff_kernel.py", "kernel_data.py", "constants.py", "outcomes.py",
                 "arrival.py", "state.py", "compiled_week.py")
-_FUNCTIONS = (run_weeks, _arrive, _turnover, _recount_roles, _prepare, _record_completions,
+_FUNCTIONS = (run_weeks, _arrive, _leavers, _newcomers, _recount_roles, _prepare, _record_completions,
               _close_week, _wrap, _beta)
 
 

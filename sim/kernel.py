@@ -446,9 +446,11 @@ def _emerge(h, t, st, un, ho, net, ta, cfg, kc, u, rec, unit_claim, unit_could):
 
 
 @jit_no_nrt
-def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, unit_could):
-    """One week of hospital ``h``; ``unit_claim`` and ``unit_could`` are scratch arrays of at least
-    the hospital's number of units."""
+def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, unit_could,
+                   reach_influence, reach_credibility):
+    """One week of hospital ``h``. Scratch: ``unit_claim`` and ``unit_could`` (at least the
+    hospital's number of units), ``reach_influence`` and ``reach_credibility`` (task slots x units:
+    each led task's reach on each unit it crosses, from phase 2, read again in phase 3)."""
     rec = out.record
     u0 = ho.unit_start[h]
     U = ho.n_units[h]
@@ -482,6 +484,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
             unit = u0 + rel
             a, c = _unit_reach(st, ta, t, unit, rel, U, kc)
             influence = _influence(a, c, kc)
+            reach_influence[t - t0, k] = influence
+            reach_credibility[t - t0, k] = c
             l0 = leaders[t, 0]
             l1 = leaders[t, 1]
             l2 = leaders[t, 2]
@@ -513,8 +517,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
             for k in range(ta.width[t]):
                 rel = (ta.unit_lo[t] + k) % U
                 unit = u0 + rel
-                a_unit, c_unit = _unit_reach(st, ta, t, unit, rel, U, kc)
-                inf_unit = _influence(a_unit, c_unit, kc)     # the same for everyone but leaders
+                c_unit = reach_credibility[t - t0, k]       # leaders are as in phase 2
+                inf_unit = reach_influence[t - t0, k]       # the same for everyone but leaders
                 l0 = leaders[t, 0]
                 l1 = leaders[t, 1]
                 l2 = leaders[t, 2]
@@ -694,10 +698,16 @@ def _week(tick, st, un, ho, net, ta, cfg, kc, u, out):
     most = 0
     for h in range(ho.n_units.shape[0]):
         most = max(most, ho.n_units[h])
+    slots = 0
+    for h in range(ho.task_start.shape[0]):
+        slots = max(slots, ho.task_end[h] - ho.task_start[h])
     unit_claim = np.zeros(most)
     unit_could = np.zeros(most, np.int64)
+    reach_influence = np.zeros((slots, most))
+    reach_credibility = np.zeros((slots, most))
     for h in range(ho.unit_start.shape[0]):
-        _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, unit_could)
+        _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, unit_could,
+                       reach_influence, reach_credibility)
 
 
 def interaction_step(tick: int, k: KernelInputs, uniforms: np.ndarray) -> None:

@@ -264,7 +264,8 @@ class LeadershipModel(mesa.Model):
             compiled_week.WCollaborative(co.lessons, co.completions_buffer(self.week + weeks),
                                          co.topic_cos, co.topic_sin, co.n_bodies, co.learning,
                                          co.interval, co.overhead, c.peer_learning),
-            self.params.coordinator_span, c.table, self._anchor_cos, self._anchor_sin,
+            self.params.coordinator_span, embeddedness_table(self.constants), self._anchor_cos,
+            self._anchor_sin,
             self.staff_per_hospital, c.uniforms, c.arrivals, self._refilled, records)
         co.weeks = self.week + weeks
         self.last_kernel = k
@@ -329,7 +330,6 @@ class _CompiledWeek:
             float(p.local_task_rate), float(p.initiative_rate), float(p.task_complexity),
             float(p.collaborative_complexity), weekly_leaving_probability(p.turnover_rate),
             float(p.reporting_load), float(p.gain_decay_rate))
-        self.table = embeddedness_table(kc)
         self.uniforms = np.zeros((T, N_TASK_UNIFORMS))
         self.arrivals = np.zeros((H, len(ARRIVAL_COLUMNS)))
         self.peer_learning = np.zeros(H)

@@ -311,6 +311,14 @@ def build_organisation(params: Parameters, rng: np.random.Generator) -> Organisa
     return Organisation(staff, units, hospitals, tasks, network, body_aims)
 
 
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` by a sort (numpy's hash-based unique is several times slower here)."""
+    values = np.sort(values)
+    keep = np.ones(values.shape[0], np.bool_)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
 def _build_network(rng, staff: StaffArrays, units: UnitArrays, tie_density, h_start: np.ndarray,
                    h_end: np.ndarray, kc: Constants) -> Network:
     """Symmetric informal ties: within units, across units, and among formal leaders."""
@@ -343,7 +351,7 @@ def _build_network(rng, staff: StaffArrays, units: UnitArrays, tie_density, h_st
     dst = np.concatenate([dst_in, dst_x] + dst_l).astype(np.int64)
     keep = src != dst
     src, dst = src[keep], dst[keep]
-    pairs = np.unique(np.concatenate([src * N + dst, dst * N + src]))
+    pairs = _sorted_unique(np.concatenate([src * N + dst, dst * N + src]))
     a = pairs // N
     b = (pairs % N).astype(np.int32)
     ptr = np.zeros(N + 1, np.int64)
