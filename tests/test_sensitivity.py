@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -203,3 +205,16 @@ def test_outputs_are_written(tmp_path):
     morris = run_study(Study(g_problem(), Morris(), 4, seed=1), FunctionEvaluator(g_function))
     names = {p.name for p in morris.write(tmp_path / "m")}
     assert {"morris_mu_star_sigma.png", "indices.png", "convergence.png"} <= names
+
+
+def test_a_large_sobol_study_is_not_refused_for_its_bookkeeping(monkeypatch):
+    """The size check counts points x replications runs (it once counted points x runs, and
+    refused N = 512 of sobol_leading.toml for 396 GB)."""
+    from sim import sizing
+    from sim.cli.sensitivity import check_study_size
+    from sim.sensitivity.experiment import load_experiment
+
+    monkeypatch.setattr(sizing, "available_memory", lambda: 2e9)
+    root = Path(__file__).resolve().parent.parent
+    exp = load_experiment(root / "experiments" / "sensitivity" / "sobol_leading.toml", samples=1024)
+    check_study_size(exp, force=False)            # 24,576 runs: tens of MB of bookkeeping

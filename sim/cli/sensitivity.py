@@ -57,8 +57,8 @@ def check_study_size(exp, force: bool) -> None:
         raise UserError(f"{exp.path}: 'samples': {exp.study.points:,} points x "
                         f"{exp.replications} replications = {exp.runs:,} runs; allowed: at most "
                         f"{MAX_RUNS:,} runs")
-    check_sweep_size(exp.study.points, exp.study.problem.num_vars, exp.runs, len(exp.outcomes),
-                     f"{exp.path}: 'samples'", force)
+    check_sweep_size(exp.study.points, exp.study.problem.num_vars, exp.replications,
+                     len(exp.outcomes), f"{exp.path}: 'samples'", force)
 
 
 def sensitivity_command(args) -> int:
