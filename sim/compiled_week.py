@@ -16,14 +16,19 @@ step of the week                         plain-Python twin
 :func:`_arrive`                          :func:`sim.arrival.arrive`
 :func:`_leavers`, :func:`_newcomers`     :func:`sim.turnover.turnover` (and
                                          :func:`sim.organisation.draw_newcomer_traits`)
-:func:`_recount_roles`                   :func:`sim.turnover.recount_roles`
-:func:`_prepare`                         :func:`sim.kernel_data.prepare`
-``kernel._week``                         :func:`sim.reference.interaction_step`
+:func:`_draw_uniforms`                   the kernel's uniforms in ``step``
+:func:`_hospitals_week`, hospital by     :func:`sim.turnover.recount_roles`,
+hospital: roles, kernel inputs, the      :func:`sim.kernel_data.prepare`,
+kernel (``kernel._hospital_week``),      :func:`sim.reference.interaction_step`,
+commitment, decay, tenure, records       :func:`sim.commitment.end_of_week`, the
+                                         end of the step
 :func:`_record_completions`              :meth:`sim.collaborative.Collaborative.record_week`
 ``kernel._learning_session``             :func:`sim.reference.learning_session`
-``staff_kernel._end_of_week``            :func:`sim.commitment.end_of_week`
-:func:`_close_week`                      the end of :meth:`sim.model.LeadershipModel.step`
 =======================================  =====================================
+
+The Python week does each step for every hospital before the next step; the compiled week does
+the per-hospital steps one hospital at a time (see :func:`_hospitals_week` for why the numbers are
+the same), so that a hospital's arrays stay in the processor's cache between its steps.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ import numpy as np
 
 from . import constants as C
 from .arrival import ARRIVAL_COLUMNS
-from .kernel import _learning_session, _week
+from .kernel import _hospital_week, _learning_session
 from .kernel_data import RECORD_COLUMNS
 from .outcomes import COL
 from .staff_kernel import _end_of_week, _person_inputs
@@ -319,56 +324,88 @@ def _newcomers(st, un, ho, kc, rng, left, m):
 
 
 @jit_no_nrt
-def _recount_roles(st, ta):
-    """See sim.turnover.recount_roles."""
-    for i in range(st.lead_count.shape[0]):
-        st.lead_count[i] = 0
-        st.broker_load[i] = 0
-    for t in range(ta.status.shape[0]):
-        if ta.status[t] != _ACTIVE:
-            continue
-        for k in range(_L):
-            if ta.leaders[t, k] >= 0:
-                st.lead_count[ta.leaders[t, k]] += 1
-        if ta.broker[t] >= 0:
-            st.broker_load[ta.broker[t]] += 1
+def _draw_uniforms(rng, uniforms):
+    """This week's per-task uniforms (``rng.random((tasks, N_TASK_UNIFORMS))`` of the Python week),
+    drawn for every task slot before any hospital's week."""
+    for t in range(uniforms.shape[0]):
+        for k in range(uniforms.shape[1]):
+            uniforms[t, k] = rng.random()
 
 
 @jit_no_nrt
-def _prepare(st, ho, ta, kst, kta, kout, kn, kc, span, table, rng, uniforms):
-    """This week's uniforms and kernel inputs (see sim.model.LeadershipModel.step and
-    sim.kernel_data.prepare): fresh outputs, derived per-person and per-task quantities."""
-    T = ta.status.shape[0]
-    for t in range(T):
-        for k in range(uniforms.shape[1]):
-            uniforms[t, k] = rng.random()
-    for h in range(ho.issued.shape[0]):
+def _hospitals_week(week, st, un, ho, ta, kn, kst, kun, kho, knet, kta, cfg, kc, kout, span, table,
+                    uniforms, anchor_cos, anchor_sin, staff_per_hospital, arrivals, row, unit_claim,
+                    unit_could, reach_influence, reach_credibility):
+    """Each hospital's week, one hospital after the other: the roles its staff hold
+    (sim.turnover.recount_roles), its reporting load and kernel inputs (sim.kernel_data.prepare),
+    the kernel (sim.kernel._hospital_week), commitment and aim drift (sim.commitment.end_of_week),
+    decay of gains, tenure and its row of records (all but the collaborative's column).
+
+    A hospital's steps read and write only its own staff, units and task slots, so doing them
+    hospital by hospital gives the same numbers as doing each step for every hospital in turn (as
+    the Python week does), while each hospital's arrays stay in the processor's cache. (The learning
+    session, which spans hospitals, reads nothing these steps change afterwards: expertise, tasks'
+    progress and the kernel's direction of each task.)"""
+    for h in range(ho.staff_start.shape[0]):
+        lo = ho.staff_start[h]
+        hi = ho.staff_end[h]
+        t0 = ho.task_start[h]
+        t1 = ho.task_end[h]
+        for i in range(lo, hi):
+            st.lead_count[i] = 0
+            st.broker_load[i] = 0
+        for t in range(t0, t1):
+            if ta.status[t] != _ACTIVE:
+                continue
+            for k in range(_L):
+                if ta.leaders[t, k] >= 0:
+                    st.lead_count[ta.leaders[t, k]] += 1
+            if ta.broker[t] >= 0:
+                st.broker_load[ta.broker[t]] += 1
         n = 0
         for w in range(ho.issued.shape[1]):
             n += ho.issued[h, w]
         ho.reporting_load[h] = min(kc.MAX_REPORTING_LOAD, kn.reporting_load * n)
-    _person_inputs(st.tenure, st.credibility, st.expertise, st.relations, st.capacity,
-                   st.motivation, st.broker_load, st.aim, st.hospital, ho.reporting_load, span,
-                   table, kc, kst.embeddedness, kst.credibility, kst.standing, kst.budget,
-                   kst.cos_aim, kst.sin_aim)
-    for t in range(T):
-        kta.cos_aim[t] = math.cos(ta.aim[t])
-        kta.sin_aim[t] = math.sin(ta.aim[t])
-        kta.dir_cos[t] = 0.0
-        kta.dir_sin[t] = 0.0
-        kta.changed[t] = False
-    for i in range(kout.demand.shape[0]):
-        kout.demand[i] = 0.0
-        kout.share[i] = 0.0
-        kout.seen_progress[i] = 0.0
-        kout.seen_conflict[i] = 0.0
-        kout.supportive[i] = 0.0
-        kout.pull_cos[i] = 0.0
-        kout.pull_sin[i] = 0.0
-        kout.effort_given[i] = 0.0
-    for h in range(kout.record.shape[0]):
+        _person_inputs(lo, hi, st.tenure, st.credibility, st.expertise, st.relations, st.capacity,
+                       st.motivation, st.broker_load, st.aim, st.hospital, ho.reporting_load, span,
+                       table, kc, kst.embeddedness, kst.credibility, kst.standing, kst.budget,
+                       kst.cos_aim, kst.sin_aim)
+        for t in range(t0, t1):
+            kta.cos_aim[t] = math.cos(ta.aim[t])
+            kta.sin_aim[t] = math.sin(ta.aim[t])
+            kta.dir_cos[t] = 0.0
+            kta.dir_sin[t] = 0.0
+            kta.changed[t] = False
+        for i in range(lo, hi):
+            kout.demand[i] = 0.0
+            kout.share[i] = 0.0
+            kout.seen_progress[i] = 0.0
+            kout.seen_conflict[i] = 0.0
+            kout.supportive[i] = 0.0
+            kout.pull_cos[i] = 0.0
+            kout.pull_sin[i] = 0.0
+            kout.effort_given[i] = 0.0
         for c in range(kout.record.shape[1]):
             kout.record[h, c] = 0.0
+        _hospital_week(h, week, kst, kun, kho, knet, kta, cfg, kc, uniforms, kout, unit_claim,
+                       unit_could, reach_influence, reach_credibility)
+        _end_of_week(lo, hi, st.motivation, st.aim, st.hospital, ho.management_support,
+                     ho.national_focus, ho.reporting_load, kout.seen_progress, kout.seen_conflict,
+                     kout.supportive, kout.share, kout.demand, kout.pull_cos, kout.pull_sin,
+                     anchor_cos, anchor_sin, kst.cos_aim, kst.sin_aim, kc)
+        ho.gain_fragile[h] *= 1.0 - kn.gain_decay_rate
+        ho.gain_held[h] *= 1.0 - kc.HELD_DECAY
+        motivation = 0.0
+        for i in range(lo, hi):
+            st.tenure[i] += 1
+            motivation += st.motivation[i]
+        for c in range(_N_REC):
+            row[h, c] = kout.record[h, c]
+        for c in range(_N_ARR):
+            row[h, _N_REC + c] = arrivals[h, c]
+        row[h, _C_MOTIVATION] = motivation / staff_per_hospital[h]
+        row[h, _C_REPORTING] = ho.reporting_load[h]
+        row[h, _C_SUSTAINED] = ho.gain_held[h] + ho.gain_fragile[h]
 
 
 @jit_no_nrt
@@ -387,31 +424,6 @@ def _record_completions(week, ta, co, H):
         co.lessons[ta.hospital[t], topic] += 1
 
 
-@jit_no_nrt
-def _close_week(st, ho, kn, kc, kout, arrivals, staff_per_hospital, peer_learning, motivation, row):
-    """Decay of completed gains, tenure, and the week's records (the end of
-    sim.model.LeadershipModel.step): ``row`` is hospitals x TIMESERIES_COLUMNS; ``motivation`` is
-    scratch of one float per hospital."""
-    H = ho.gain_held.shape[0]
-    for h in range(H):
-        ho.gain_fragile[h] *= 1.0 - kn.gain_decay_rate
-        ho.gain_held[h] *= 1.0 - kc.HELD_DECAY
-        motivation[h] = 0.0
-    for i in range(st.tenure.shape[0]):
-        st.tenure[i] += 1
-    for i in range(st.hospital.shape[0]):
-        motivation[st.hospital[i]] += st.motivation[i]
-    for h in range(H):
-        for c in range(_N_REC):
-            row[h, c] = kout.record[h, c]
-        for c in range(_N_ARR):
-            row[h, _N_REC + c] = arrivals[h, c]
-        row[h, _C_MOTIVATION] = motivation[h] / staff_per_hospital[h]
-        row[h, _C_REPORTING] = ho.reporting_load[h]
-        row[h, _C_SUSTAINED] = ho.gain_held[h] + ho.gain_fragile[h]
-        row[h, _C_PEER] = peer_learning[h]
-
-
 @jit
 def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun, kho, knet, kta,
               cfg, kc, kout, co, span, table, anchor_cos, anchor_sin, staff_per_hospital,
@@ -419,30 +431,38 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
     """Run weeks ``first_week .. first_week + n_weeks - 1``; week ``w``'s records go to
     ``records[w]`` (weeks x hospitals x TIMESERIES_COLUMNS)."""
     H = ho.staff_start.shape[0]
+    units = 0
+    slots = 0
+    for h in range(H):
+        units = max(units, ho.n_units[h])
+        slots = max(slots, ho.task_end[h] - ho.task_start[h])
     left = np.zeros(st.hospital.shape[0], np.bool_)
     leaving = np.zeros(un.staff_start.shape[0])
-    motivation = np.zeros(H)
+    unit_claim = np.zeros(units)
+    unit_could = np.zeros(units, np.int64)
+    reach_influence = np.zeros((slots, units))
+    reach_credibility = np.zeros((slots, units))
     for week in range(first_week, first_week + n_weeks):
         _arrive(week, st, un, ho, ta, body_aims, kn, kc, rng, arrivals)
         m = _leavers(st, un, ta, kn, rng, refilled, left, leaving)
         if m > 0:
             _newcomers(st, un, ho, kc, rng, left, m)
-        _recount_roles(st, ta)
-        _prepare(st, ho, ta, kst, kta, kout, kn, kc, span, table, rng, uniforms)
-        _week(week, kst, kun, kho, knet, kta, cfg, kc, uniforms, kout)
+        _draw_uniforms(rng, uniforms)
+        row = records[week]
+        _hospitals_week(week, st, un, ho, ta, kn, kst, kun, kho, knet, kta, cfg, kc, kout, span,
+                        table, uniforms, anchor_cos, anchor_sin, staff_per_hospital, arrivals, row,
+                        unit_claim, unit_could, reach_influence, reach_credibility)
         _record_completions(week, ta, co, H)
         for h in range(H):
             co.peer_learning[h] = 0.0
         if co.learning > 0.0 and (week + 1) % co.interval == 0:
             _learning_session(kst, kta, kho, kc, ta.body, co.lessons, co.topic_cos, co.topic_sin,
                               co.n_bodies, co.overhead, co.learning, co.peer_learning)
-            co.lessons[:, :] = 0
-        _end_of_week(st.motivation, st.aim, st.hospital, ho.management_support, ho.national_focus,
-                     ho.reporting_load, kout.seen_progress, kout.seen_conflict, kout.supportive,
-                     kout.share, kout.demand, kout.pull_cos, kout.pull_sin, anchor_cos, anchor_sin,
-                     kst.cos_aim, kst.sin_aim, kc)
-        _close_week(st, ho, kn, kc, kout, arrivals, staff_per_hospital, co.peer_learning,
-                    motivation, records[week])
+            for h in range(H):
+                for k in range(co.lessons.shape[1]):
+                    co.lessons[h, k] = 0
+        for h in range(H):
+            row[h, _C_PEER] = co.peer_learning[h]
 
 
 # numba keys a function's on-disk cache by its own source file only, but the functions here compile
@@ -451,8 +471,8 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
 # when their contents change.
 _COMPILED_IN = ("kernel.py", "staff_kernel.py", "kernel_data.py", "constants.py", "outcomes.py",
                 "arrival.py", "state.py", "compiled_week.py")
-_FUNCTIONS = (run_weeks, _arrive, _leavers, _newcomers, _recount_roles, _prepare, _record_completions,
-              _close_week, _wrap, _beta)
+_FUNCTIONS = (run_weeks, _arrive, _leavers, _newcomers, _draw_uniforms, _hospitals_week,
+              _record_completions, _wrap, _beta)
 
 
 def _drop_stale_cache() -> None:

@@ -15,15 +15,18 @@ import math
 
 import numba
 
-jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+# allocate nothing: compiled without reference counting (see sim.kernel.jit_no_nrt)
+jit = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
 
 
 @jit
-def _person_inputs(tenure, credibility, expertise, relations, capacity, motivation, broker_load, aim,
-                   hospital, load, span, table, kc, emb, cred, standing, budget, cos_aim, sin_aim):
+def _person_inputs(lo, hi, tenure, credibility, expertise, relations, capacity, motivation,
+                   broker_load, aim, hospital, load, span, table, kc, emb, cred, standing, budget,
+                   cos_aim, sin_aim):
+    """Staff ``lo`` to ``hi - 1``."""
     last = table.shape[0] - 1
     grant_credibility = 1.0 - kc.GRANT_EXPERTISE - kc.GRANT_RELATIONS
-    for i in range(tenure.shape[0]):
+    for i in range(lo, hi):
         e = table[min(tenure[i], last)]
         c = credibility[i] * (kc.NEWCOMER_CREDIBILITY + (1.0 - kc.NEWCOMER_CREDIBILITY) * e)
         emb[i] = e
@@ -38,17 +41,18 @@ def _person_inputs(tenure, credibility, expertise, relations, capacity, motivati
 
 def person_inputs(staff, load, span, table, kc, out) -> None:
     """numba twin of :func:`sim.kernel_data.person_inputs` (same arguments)."""
-    _person_inputs(staff.tenure, staff.credibility, staff.expertise, staff.relations, staff.capacity,
-                   staff.motivation, staff.broker_load, staff.aim, staff.hospital, load, span, table,
-                   kc, *out)
+    _person_inputs(0, staff.tenure.shape[0], staff.tenure, staff.credibility, staff.expertise,
+                   staff.relations, staff.capacity, staff.motivation, staff.broker_load, staff.aim,
+                   staff.hospital, load, span, table, kc, *out)
 
 
 @jit
-def _end_of_week(motivation, aim, hospital, support, focus, load, seen_progress, seen_conflict,
-                 supportive, share, demand, pull_cos, pull_sin, anchor_cos, anchor_sin, cos_aim,
-                 sin_aim, kc):
+def _end_of_week(lo, hi, motivation, aim, hospital, support, focus, load, seen_progress,
+                 seen_conflict, supportive, share, demand, pull_cos, pull_sin, anchor_cos, anchor_sin,
+                 cos_aim, sin_aim, kc):
+    """Staff ``lo`` to ``hi - 1``."""
     two_pi = 2.0 * math.pi
-    for i in range(motivation.shape[0]):
+    for i in range(lo, hi):
         h = hospital[i]
         # motivation target (sim.commitment.motivation_target)
         if share[i] > 0.0:
@@ -81,7 +85,7 @@ def _end_of_week(motivation, aim, hospital, support, focus, load, seen_progress,
 
 def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_aim) -> None:
     """numba twin of :func:`sim.commitment.end_of_week` (same arguments)."""
-    _end_of_week(staff.motivation, staff.aim, staff.hospital, hospitals.management_support,
-                 hospitals.national_focus, hospitals.reporting_load, out.seen_progress, out.seen_conflict, out.supportive,
-                 out.share, out.demand, out.pull_cos, out.pull_sin, anchor_cos, anchor_sin, cos_aim,
-                 sin_aim, kc)
+    _end_of_week(0, staff.motivation.shape[0], staff.motivation, staff.aim, staff.hospital,
+                 hospitals.management_support, hospitals.national_focus, hospitals.reporting_load,
+                 out.seen_progress, out.seen_conflict, out.supportive, out.share, out.demand,
+                 out.pull_cos, out.pull_sin, anchor_cos, anchor_sin, cos_aim, sin_aim, kc)
