@@ -233,17 +233,18 @@ def _beta(rng, mean, concentration):
 
 
 @jit_no_nrt
-def _leavers(st, un, ta, kn, rng, refilled, left, leaving):
+def _leavers(st, un, ta, kn, rng, refilled, left, leaver_ids, leaving):
     """See sim.turnover.turnover and replace_leavers, up to the newcomers: this week's leavers
-    (``left``, and how many per unit in ``leaving``), the roles they held and the capability they
-    take with them; returns how many left. The draws are those of the Python week, in its order:
-    one per person, then one per leader slot of every task slot."""
+    (``left``; their ids, ascending, in ``leaver_ids``; how many per unit in ``leaving``), the roles
+    they held and the capability they take with them; returns how many left. The draws are those of
+    the Python week, in its order: one per person, then one per leader slot of every task slot."""
     n = st.hospital.shape[0]
     m = 0
     for i in range(n):
         left[i] = rng.random() < kn.leaving_probability
         if left[i]:
             refilled[i] = True
+            leaver_ids[m] = i
             m += 1
     for t in range(ta.status.shape[0]):
         active = ta.status[t] == _ACTIVE
@@ -259,25 +260,17 @@ def _leavers(st, un, ta, kn, rng, refilled, left, leaving):
     U = un.staff_start.shape[0]
     for u in range(U):
         leaving[u] = 0.0
-    for i in range(n):
-        if left[i]:
-            leaving[st.unit[i]] += 1.0
+    for j in range(m):
+        leaving[st.unit[leaver_ids[j]]] += 1.0
     for u in range(U):
         un.capability[u] *= 1.0 - leaving[u] / np.float64(un.staff_end[u] - un.staff_start[u])
     return m
 
 
 @jit
-def _newcomers(st, un, ho, kc, rng, left, m):
-    """See sim.organisation.draw_newcomer_traits: the ``m`` posts in ``left`` refilled."""
-    n = st.hospital.shape[0]
-    U = un.staff_start.shape[0]
-    idx = np.empty(m, np.int64)
-    j = 0
-    for i in range(n):
-        if left[i]:
-            idx[j] = i
-            j += 1
+def _newcomers(st, un, ho, kc, rng, leaver_ids, m):
+    """See sim.organisation.draw_newcomer_traits: the posts ``leaver_ids[:m]`` refilled."""
+    idx = leaver_ids
     # traits: as sim.organisation._draw_role_traits, every draw of every role's
     # distribution for every newcomer, in the same order, then the one that applies
     conc = kc.TRAIT_CONCENTRATION
@@ -299,16 +292,15 @@ def _newcomers(st, un, ho, kc, rng, left, m):
         else:
             st.expertise[i] = draws[_EXP_CLINICIAN, j]
             st.credibility[i] = draws[_CRED_HYBRID, j] if st.hybrid[i] else draws[_CRED_CLINICIAN, j]
-    # socialisation: the motivation that prevails in the newcomer's unit (staff before refilling)
-    total = np.zeros(U)
-    people = np.zeros(U, np.int64)
-    for i in range(n):
-        total[st.unit[i]] += st.motivation[i]
-        people[st.unit[i]] += 1
+    # socialisation: the motivation that prevails in the newcomer's unit (staff before refilling;
+    # a unit's staff are consecutive, so the sum runs in the order of the Python week's bincount)
     prevailing = np.empty(m)
     for j in range(m):
         u = st.unit[idx[j]]
-        p = total[u] / max(people[u], 1)
+        total = 0.0
+        for i in range(un.staff_start[u], un.staff_end[u]):
+            total += st.motivation[i]
+        p = total / max(un.staff_end[u] - un.staff_start[u], 1)
         prevailing[j] = min(max(p, kc.SOCIALISATION_FLOOR), 1.0 - kc.SOCIALISATION_FLOOR)
     for j in range(m):
         st.motivation[idx[j]] = _beta(rng, prevailing[j], conc)
@@ -437,6 +429,7 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
         units = max(units, ho.n_units[h])
         slots = max(slots, ho.task_end[h] - ho.task_start[h])
     left = np.zeros(st.hospital.shape[0], np.bool_)
+    leaver_ids = np.zeros(st.hospital.shape[0], np.int64)
     leaving = np.zeros(un.staff_start.shape[0])
     unit_claim = np.zeros(units)
     unit_could = np.zeros(units, np.int64)
@@ -444,9 +437,9 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
     reach_credibility = np.zeros((slots, units))
     for week in range(first_week, first_week + n_weeks):
         _arrive(week, st, un, ho, ta, body_aims, kn, kc, rng, arrivals)
-        m = _leavers(st, un, ta, kn, rng, refilled, left, leaving)
+        m = _leavers(st, un, ta, kn, rng, refilled, left, leaver_ids, leaving)
         if m > 0:
-            _newcomers(st, un, ho, kc, rng, left, m)
+            _newcomers(st, un, ho, kc, rng, leaver_ids, m)
         _draw_uniforms(rng, uniforms)
         row = records[week]
         _hospitals_week(week, st, un, ho, ta, kn, kst, kun, kho, knet, kta, cfg, kc, kout, span,

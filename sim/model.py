@@ -12,6 +12,10 @@ Schedule of one tick (one week), see ``docs/ODD.md`` section 3:
    (:mod:`sim.collaborative`; the rule in :func:`sim.reference.learning_session` or its numba twin);
 6. commitment and the drift of aims (:mod:`sim.commitment`);
 7. decay of completed gains, tenure, and the week's records.
+
+The reference backend runs the week in Python (``_python_week``, each step a function of its own
+module); the numba backend runs the same schedule for many weeks in one compiled call
+(:mod:`sim.compiled_week`, :meth:`LeadershipModel.run_weeks`), with identical results.
 """
 
 from __future__ import annotations
