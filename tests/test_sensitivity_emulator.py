@@ -156,14 +156,14 @@ def test_shipped_experiment_loads():
     method = exp.study.method
     assert isinstance(method, SobolEmulator) and method.emulator == "gp"
     assert not method.calc_second_order
-    assert exp.runs == 512 * exp.replications
+    assert exp.runs == 1024 * exp.replications == 16384
     assert {"improvement", "sustained_improvement", "nobody_in_charge_rate",
             "conflict_failure_rate"} <= set(exp.outcomes)
     direct = load_experiment(SHIPPED.with_name("sobol_leading.toml"))
     assert exp.study.problem.names == direct.study.problem.names
     assert exp.study.problem.salib()["bounds"] == direct.study.problem.salib()["bounds"]
     X = exp.study.sample()
-    assert X.shape == (512, 5)
+    assert X.shape == (1024, 5)
     bounds = np.asarray(exp.study.problem.salib()["bounds"])
     assert ((X >= bounds[:, 0]) & (X <= bounds[:, 1])).all()
 
