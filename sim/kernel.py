@@ -490,10 +490,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
             l1 = leaders[t, 1]
             l2 = leaders[t, 2]
             for i in range(staff_start[unit], staff_end[unit]):
-                if i == l0 or i == l1 or i == l2:
-                    demand[i] += 1.0
-                else:
-                    demand[i] += influence
+                demand[i] += 1.0 if (i == l0) | (i == l1) | (i == l2) else influence
     # phase 3: effort, split by influence and scaled by motivation (in the budget)
     budget = st.budget
     cos_aim = st.cos_aim
@@ -525,12 +522,9 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
                 last_dp = ta.last_dp[t]
                 rec[h, _R_INTERACTIONS] += staff_end[unit] - staff_start[unit]
                 for i in range(staff_start[unit], staff_end[unit]):
-                    if i == l0 or i == l1 or i == l2:
-                        c = 1.0
-                        inf = inf_leader
-                    else:
-                        c = c_unit
-                        inf = inf_unit
+                    leads = (i == l0) | (i == l1) | (i == l2)
+                    c = 1.0 if leads else c_unit
+                    inf = inf_leader if leads else inf_unit
                     share = inf / (kc.ROUTINE_PULL + demand[i])
                     agree = (1.0 + cos_aim[i] * dcos + sin_aim[i] * dsin) / 2.0
                     e = budget[i] * share * (1.0 - kc.AGREEMENT_EFFORT + kc.AGREEMENT_EFFORT * agree)
