@@ -44,8 +44,7 @@ def one_run(hospitals: int, on: bool) -> dict:
     params = Parameters(n_hospitals=hospitals, staff_per_hospital=500, ticks=520, seed=1, **knobs)
     start = time.perf_counter()
     model = LeadershipModel(params, agents=False, collect=False)
-    for _ in range(params.ticks):
-        model.step()
+    model.run_model()              # the whole run in one compiled call (sim.compiled_week)
     summary, _ = model.summary()
     wall = time.perf_counter() - start
     return {"wall_s": wall, "staff": model.org.staff.n,

@@ -156,6 +156,9 @@ def reference_ratio(weeks: int, warmup: int) -> dict:
         twin.run_weeks(n)          # numba: one compiled call; reference: week by week in Python
         step_time[backend] = (time.perf_counter() - start) / n
     uniforms = model.dynamics_rng.random((model.org.tasks.n, N_TASK_UNIFORMS))
+    kernel.interaction_step(model.week, prepare(model.org.copy(), params, model.constants,
+                                                model.category, staff_kernel.person_inputs),
+                            uniforms)                 # compiled (or loaded from the cache) first
     for name, impl, reps in (("numba", kernel.interaction_step, 20),
                              ("reference", reference.interaction_step, 2)):
         total = 0.0
