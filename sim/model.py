@@ -269,13 +269,16 @@ class LeadershipModel(mesa.Model):
                                          co.topic_cos, co.topic_sin, co.n_bodies, co.learning,
                                          co.interval, co.overhead, c.peer_learning),
             self.params.coordinator_span, embeddedness_table(self.constants), self._anchor_cos,
-            self._anchor_sin,
-            self.staff_per_hospital, c.uniforms, c.arrivals, self._refilled, records)
+            self._anchor_sin, self.staff_per_hospital, c.uniforms, c.arrivals, self._refilled,
+            records)
         co.weeks = self.week + weeks
         self.last_kernel = k
 
     def _compiled_state(self) -> "_CompiledWeek":
-        if self._compiled is None or self._compiled.org is not self.org:
+        """The compiled week's scratch, made again if the organisation (or its size) changed."""
+        c, org = self._compiled, self.org
+        if (c is None or c.org is not org or c.uniforms.shape[0] != org.tasks.n
+                or c.out.demand.shape[0] != org.staff.n):
             self._compiled = _CompiledWeek(self)
         return self._compiled
 
