@@ -63,3 +63,19 @@ def test_the_cache_is_dropped_when_the_compiled_in_sources_change(tmp_path, monk
     assert len(flushed) == len(compiled_week._FUNCTIONS)
     compiled_week._drop_stale_cache()               # stamp now current: nothing dropped again
     assert len(flushed) == len(compiled_week._FUNCTIONS)
+
+
+def test_a_copied_model_goes_on_without_compiling_the_week_again():
+    """A deep copy (the app's reset, benchmarks) must reuse the compiled week: an argument whose
+    type differs (e.g. a writable copy of the read-only embeddedness table) would compile it anew,
+    which takes about half a minute."""
+    import copy
+
+    model = LeadershipModel(PARAMS, agents=False, collect=False)
+    model.run_weeks(5)
+    compiled = len(compiled_week.run_weeks.signatures)
+    twin = copy.deepcopy(model)
+    twin.run_weeks(5)
+    model.run_weeks(5)
+    assert len(compiled_week.run_weeks.signatures) == compiled
+    assert np.array_equal(twin.record_array(), model.record_array())
