@@ -118,3 +118,31 @@ def test_dask_local_cluster_reschedules_the_run_of_a_lost_worker(tmp_path):
         backend.close()
     assert got == [10, 20]
     assert (tmp_path / "m1").exists()
+
+
+def quick_square(x):
+    import time
+    time.sleep(0.002)
+    return x * x
+
+
+def test_dask_sends_short_runs_in_batches_and_returns_each_once():
+    """Runs of a few milliseconds go several to a Dask task (Dask's own cost per task is of the
+    same order); every run still comes back exactly once, with its own result."""
+    backend = make_backend("dask-local", workers=2)
+    backend.batch_seconds = 0.05
+    submitted = []
+    submit = backend.client.submit
+
+    def counting_submit(*args, **kwargs):
+        submitted.append(len(args[2]))           # _run_batch(fn, batch): the batch's size
+        return submit(*args, **kwargs)
+
+    backend.client.submit = counting_submit
+    try:
+        got = list(backend.run(quick_square, range(300)))
+    finally:
+        backend.close()
+    assert sorted(task for task, _ in got) == list(range(300))
+    assert all(result == task * task for task, result in got)
+    assert sum(submitted) == 300 and max(submitted) > 1 and len(submitted) < 300

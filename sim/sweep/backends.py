@@ -136,6 +136,14 @@ class ProcessBackend:
             self._pool = None
 
 
+def _run_batch(fn: Callable, tasks: list) -> tuple[list, float]:
+    """Run ``fn`` on each of ``tasks`` in turn (on a Dask worker); the results and the seconds
+    they took. An exception escaping ``fn`` fails the whole batch (Dask then retries it)."""
+    start = time.perf_counter()
+    results = [fn(task) for task in tasks]
+    return results, time.perf_counter() - start
+
+
 class DaskBackend:
     """Runs on a Dask cluster through a ``distributed.Client``.
 
@@ -145,16 +153,24 @@ class DaskBackend:
     ``retries=`` (a task that errs outside the model is tried again) and a unique key per sweep
     session. The number in flight follows the cluster's size (twice its
     threads, at least ``min_window``), so adaptive clusters can grow and memory stays bounded.
+
+    Short runs go to the workers in batches: each Dask task carries as many runs as take about
+    ``batch_seconds`` (at most ``max_batch``), judged from the runs done so far (the first window
+    goes one run per task), so that Dask's cost per task, a few milliseconds, stays a small share
+    of a run that takes tens of milliseconds. A batch whose worker is lost is rescheduled whole.
     """
 
     def __init__(self, client, *, name: str, cluster=None, retries: int = 3, min_window: int = 8,
-                 wait_workers: int | None = None, own_client: bool = True):
+                 wait_workers: int | None = None, own_client: bool = True,
+                 batch_seconds: float = 0.25, max_batch: int = 32):
         self.client = client
         self.cluster = cluster
         self.own_client = own_client
         self.name = name
         self.retries = retries
         self.min_window = min_window
+        self.batch_seconds = batch_seconds
+        self.max_batch = max_batch
         self._threads = (0, 0.0)
         self.poll_seconds = 1.0
         if wait_workers:
@@ -179,17 +195,31 @@ class DaskBackend:
 
         session = uuid.uuid4().hex[:8]
         tasks = iter(tasks)
-        pending: dict[Any, Any] = {}
+        pending: dict[Any, list] = {}
+        timing = [0.0, 0]                      # seconds and runs done so far, for the batch size
+
+        def batch_size() -> int:
+            if timing[1] == 0 or timing[0] <= 0.0:
+                return 1
+            per_run = timing[0] / timing[1]
+            return max(1, min(self.max_batch, int(self.batch_seconds / per_run)))
 
         def top_up():
             target = self._window()
+            size = batch_size()
             while len(pending) < target:
-                task = next(tasks, None)
-                if task is None:
+                batch = []
+                for _ in range(size):
+                    task = next(tasks, None)
+                    if task is None:
+                        break
+                    batch.append(task)
+                if not batch:
                     return
-                key = f"leadsim-run-{session}-{getattr(task, 'run_id', id(task))}"
-                fut = self.client.submit(fn, task, key=key, pure=False, retries=self.retries)
-                pending[fut] = task
+                key = f"leadsim-run-{session}-{getattr(batch[0], 'run_id', id(batch[0]))}"
+                fut = self.client.submit(_run_batch, fn, batch, key=key, pure=False,
+                                         retries=self.retries)
+                pending[fut] = batch
 
         top_up()
         self.check()
@@ -204,13 +234,15 @@ class DaskBackend:
                 self.check()
                 checked = time.monotonic()
             for fut in done:
-                task = pending.pop(fut)
+                batch = pending.pop(fut)
                 try:
-                    result = fut.result()
+                    results, seconds = fut.result()
+                    timing[0] += seconds
+                    timing[1] += len(batch)
                 except Exception as err:  # noqa: BLE001 - e.g. KilledWorker after the retries
-                    result = err
+                    results = [err] * len(batch)
                 fut.release()
-                yield task, result
+                yield from zip(batch, results)
             top_up()
 
     def close(self) -> None:
