@@ -44,7 +44,8 @@ jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 # state's named tuples paid an atomic increment and decrement of the array's count, which cost more
 # than the arithmetic. Allocation happens once per week, in ``_week``.
 jit_no_nrt = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")   # small helpers: no call overhead
+# small helpers: no call overhead
+inline = numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
 
 
 @inline
