@@ -26,6 +26,7 @@ import numpy as np
 from . import constants as C
 from .constants import Constants
 from .outcomes import SpreadTracker
+from .state import with_room
 
 
 def topic_aims(body_aims: np.ndarray) -> np.ndarray:
@@ -103,11 +104,7 @@ class Collaborative:
     def completions_buffer(self, weeks: int) -> np.ndarray:
         """The completion log's buffer (weeks x hospitals x topics), grown (doubled) to hold at
         least ``weeks`` weeks."""
-        if weeks > self._completions.shape[0]:
-            grown = np.zeros((max(weeks, 2 * self._completions.shape[0]),
-                              *self._completions.shape[1:]), np.int32)
-            grown[:self.weeks] = self._completions[:self.weeks]
-            self._completions = grown
+        self._completions = with_room(self._completions, self.weeks, weeks)
         return self._completions
 
     @property

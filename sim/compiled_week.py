@@ -44,7 +44,7 @@ import numpy as np
 
 from . import constants as C
 from .arrival import ARRIVAL_COLUMNS
-from .kernel import _hospital_week, _learning_session
+from .kernel import _hospital_week, _learning_session, kernel_scratch
 from .kernel_data import RECORD_COLUMNS
 from .outcomes import COL
 from .staff_kernel import _end_of_week, _person_inputs
@@ -423,18 +423,10 @@ def run_weeks(first_week, n_weeks, rng, st, un, ho, ta, body_aims, kn, kst, kun,
     """Run weeks ``first_week .. first_week + n_weeks - 1``; week ``w``'s records go to
     ``records[w]`` (weeks x hospitals x TIMESERIES_COLUMNS)."""
     H = ho.staff_start.shape[0]
-    units = 0
-    slots = 0
-    for h in range(H):
-        units = max(units, ho.n_units[h])
-        slots = max(slots, ho.task_end[h] - ho.task_start[h])
     left = np.zeros(st.hospital.shape[0], np.bool_)
     leaver_ids = np.zeros(st.hospital.shape[0], np.int64)
     leaving = np.zeros(un.staff_start.shape[0])
-    unit_claim = np.zeros(units)
-    unit_could = np.zeros(units, np.int64)
-    reach_influence = np.zeros((slots, units))
-    reach_credibility = np.zeros((slots, units))
+    unit_claim, unit_could, reach_influence, reach_credibility = kernel_scratch(ho)
     for week in range(first_week, first_week + n_weeks):
         _arrive(week, st, un, ho, ta, body_aims, kn, kc, rng, arrivals)
         m = _leavers(st, un, ta, kn, rng, refilled, left, leaver_ids, leaving)

@@ -689,17 +689,21 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
 
 
 @jit
-def _week(tick, st, un, ho, net, ta, cfg, kc, u, out):
-    most = 0
-    for h in range(ho.n_units.shape[0]):
-        most = max(most, ho.n_units[h])
+def kernel_scratch(ho):
+    """Scratch arrays of :func:`_hospital_week`, sized for the largest hospital: unit_claim,
+    unit_could (units) and reach_influence, reach_credibility (task slots x units)."""
+    units = 0
     slots = 0
-    for h in range(ho.task_start.shape[0]):
+    for h in range(ho.n_units.shape[0]):
+        units = max(units, ho.n_units[h])
         slots = max(slots, ho.task_end[h] - ho.task_start[h])
-    unit_claim = np.zeros(most)
-    unit_could = np.zeros(most, np.int64)
-    reach_influence = np.zeros((slots, most))
-    reach_credibility = np.zeros((slots, most))
+    return (np.zeros(units), np.zeros(units, np.int64), np.zeros((slots, units)),
+            np.zeros((slots, units)))
+
+
+@jit
+def _week(tick, st, un, ho, net, ta, cfg, kc, u, out):
+    unit_claim, unit_could, reach_influence, reach_credibility = kernel_scratch(ho)
     for h in range(ho.unit_start.shape[0]):
         _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, unit_could,
                        reach_influence, reach_credibility)

@@ -28,7 +28,6 @@ from mesa import DataCollector
 
 from . import commitment, compiled_week, kernel, reference, staff_kernel
 from .collaborative import Collaborative
-from . import constants as C
 from .agents import ROLE_CLASSES, StaffMember
 from .arrival import ARRIVAL_COLUMNS, arrive
 from .kernel_data import (KDerived, KernelInputs, N_TASK_UNIFORMS, fresh_outputs, kernel_inputs,
@@ -38,7 +37,7 @@ from .organisation import aim_anchor, build_organisation
 from .outcomes import TIMESERIES_COLUMNS, spread_counts, summary, timeseries_frame
 from .parameters import Parameters, as_int
 from .reporters import RunningSummary, model_reporters
-from .state import Organisation, embeddedness_table
+from .state import Organisation, embeddedness_table, with_room
 from .turnover import recount_roles, turnover, weekly_leaving_probability
 
 
@@ -284,11 +283,7 @@ class LeadershipModel(mesa.Model):
 
     def _room_for(self, weeks: int) -> np.ndarray:
         """The records buffer, grown (doubled) to hold ``weeks`` more weeks."""
-        need = self.week + weeks
-        if need > self._records.shape[0]:
-            grown = np.zeros((max(need, 2 * self._records.shape[0]), *self._records.shape[1:]))
-            grown[:self.week] = self._records[:self.week]
-            self._records = grown
+        self._records = with_room(self._records, self.week, self.week + weeks)
         return self._records
 
     def _after_weeks(self, weeks: int) -> None:
@@ -327,7 +322,7 @@ class _CompiledWeek:
     scratch arrays reused every week (the kernel's derived inputs and outputs, the uniforms)."""
 
     def __init__(self, model: LeadershipModel):
-        org, p, kc = model.org, model.params, model.constants
+        org, p = model.org, model.params
         n, T, H = org.staff.n, org.tasks.n, org.hospitals.aim.shape[0]
         self.org = org
         self.derived = tuple(np.zeros(n) for _ in KDerived)

@@ -166,6 +166,16 @@ class TaskArrays:
         return (self.leaders >= 0).sum(axis=1)
 
 
+def with_room(buffer: np.ndarray, used: int, need: int) -> np.ndarray:
+    """``buffer`` (rows along its first axis, ``used`` of them filled) if it has ``need`` rows,
+    else a zeroed copy grown to at least double its length holding the filled rows."""
+    if need <= buffer.shape[0]:
+        return buffer
+    grown = np.zeros((max(need, 2 * buffer.shape[0]), *buffer.shape[1:]), buffer.dtype)
+    grown[:used] = buffer[:used]
+    return grown
+
+
 def empty_tasks(task_hospital: np.ndarray) -> TaskArrays:
     """A pool of free task slots, one per entry of ``task_hospital``."""
     n = task_hospital.shape[0]

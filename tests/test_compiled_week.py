@@ -79,3 +79,17 @@ def test_a_copied_model_goes_on_without_compiling_the_week_again():
     model.run_weeks(5)
     assert len(compiled_week.run_weeks.signatures) == compiled
     assert np.array_equal(twin.record_array(), model.record_array())
+
+
+def test_records_and_the_completion_log_grow_past_the_planned_weeks():
+    """Weeks beyond ``ticks`` (the app keeps playing) go into grown buffers: the same records and
+    completions as a model planned for that many weeks."""
+    short = LeadershipModel(PARAMS.replace(ticks=10), agents=False, collect=False)
+    long = LeadershipModel(PARAMS.replace(ticks=40), agents=False, collect=False)
+    short.run_weeks(7)
+    short.run_weeks(30)
+    long.run_weeks(37)
+    assert short.record_array().shape[0] == 37
+    assert np.array_equal(short.record_array(), long.record_array())
+    assert np.array_equal(short.collaborative.completion_array(),
+                          long.collaborative.completion_array())

@@ -90,7 +90,7 @@ def sensitivity_command(args) -> int:
     if args.resume and not args.dry_run:
         from .sweep import check_resumable
         check_resumable(out / "runs")
-    print(f"{study.name}: {getattr(study.method, 'label', study.method.name)} over {study.problem.num_vars} parameters, sample size "
+    print(f"{study.name}: {study.method.label} over {study.problem.num_vars} parameters, sample size "
           f"{study.samples} -> {study.points} points x {exp.replications} replications = "
           f"{exp.runs} runs; base {exp.base.name} ({exp.base.params.n_hospitals} hospitals x "
           f"{exp.base.params.staff_per_hospital} staff, {exp.base.params.ticks} weeks)")

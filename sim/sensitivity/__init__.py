@@ -22,6 +22,6 @@ from .study import SalibSample, Study, StudyResult, analyse, run_study, study_sa
 __all__ = [
     "DEFAULT_OUTCOMES", "METHODS", "Factor", "FunctionEvaluator", "Method", "ModelEvaluator",
     "Morris", "Pawn", "Problem", "RbdFast", "SalibSample", "SensitivityError", "Sobol",
-    "SobolEmulator", "Study", "StudyResult", "analyse", "check_base", "make_method", "model_factor", "noise_table",
-    "point_means", "run_study", "salib_seed", "sensitivity_parameters", "settle", "study_sample",
+    "SobolEmulator", "Study", "StudyResult", "analyse", "check_base", "make_method", "model_factor",
+    "noise_table", "point_means", "run_study", "salib_seed", "sensitivity_parameters", "settle", "study_sample",
 ]

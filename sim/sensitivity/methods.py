@@ -82,6 +82,11 @@ class Method:
                 seed: int) -> tuple[list[dict], list[dict]]:
         raise NotImplementedError
 
+    @property
+    def label(self) -> str:
+        """How the command line and the summary name the method (default: its name)."""
+        return self.name
+
     def review(self, settled: pd.DataFrame, convergence: pd.DataFrame) -> pd.DataFrame:
         """The settle table with the method's own notes added (default: unchanged)."""
         return settled
@@ -315,8 +320,9 @@ class RbdFast(GivenData):
 
 
 METHODS: dict[str, type[Method]] = {m.name: m for m in (Sobol, Morris, Pawn, RbdFast)}
-OPTIONS = {"sobol": {"second_order": "calc_second_order", "emulator": "emulator"}, "morris": {"levels": "levels"},
-           "pawn": {"slides": "slides"}, "rbd_fast": {"harmonics": "harmonics"}}
+OPTIONS = {"sobol": {"second_order": "calc_second_order", "emulator": "emulator"},
+           "morris": {"levels": "levels"}, "pawn": {"slides": "slides"},
+           "rbd_fast": {"harmonics": "harmonics"}}
 
 
 def make_method(name: str, conf_level: float = 0.95, resamples: int = 100, **options) -> Method:

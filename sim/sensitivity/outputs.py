@@ -127,7 +127,7 @@ def summary_text(result, top: int = 5) -> str:
     runs = int(t.get("runs", len(result.runs)))
     executed = int(t.get("runs_executed", runs))
     lines = [
-        f"study {study.name}: method {getattr(method, 'label', method.name)}, sample size {study.samples}, "
+        f"study {study.name}: method {method.label}, sample size {study.samples}, "
         f"{study.problem.num_vars} parameters, {len(result.design)} points, {runs} runs",
         f"time: {t.get('evaluation_s', np.nan):.1f} s running {executed} runs "
         f"({executed / t['evaluation_s'] if t.get('evaluation_s') else np.nan:.2f} runs/s"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..parameters import as_int
 from .convergence import CHANGE_TOL, CONF_TOL, settle
+from .emulator import POOR_NOTE, REFUSED_NOTE
 from .methods import Method, constant_rows, frame
 from .noise import NOISE_WARN, noise_table, point_means
 from .problem import Problem, SensitivityError
@@ -222,13 +223,13 @@ def study_warnings(result: StudyResult) -> list[str]:
     """Warnings for the user: unsettled indices, noisy outputs, failed runs."""
     out = []
     for row in result.settled.itertuples():
-        if row.note.startswith(MISSING_NOTE) or row.note.startswith("emulator refused"):
+        if row.note.startswith(MISSING_NOTE) or row.note.startswith(REFUSED_NOTE):
             out.append(f"{row.outcome}: {row.note}")
-        elif "emulator weak" in row.note:
-            out.append(f"{row.outcome}: {row.note[row.note.index('emulator weak'):]}")
+        elif POOR_NOTE in row.note:
+            out.append(f"{row.outcome}: {row.note[row.note.index(POOR_NOTE):]}")
             if not row.settled:
                 out.append(f"{row.outcome}: {row.index} has not settled "
-                           f"({row.note[:row.note.index('; emulator weak')]}); take more samples")
+                           f"({row.note[:row.note.index('; ' + POOR_NOTE)]}); take more samples")
         elif not row.settled and not row.note.startswith("output constant"):
             out.append(f"{row.outcome}: {row.index} has not settled ({row.note}); take more samples")
         elif row.note.startswith("output constant"):
