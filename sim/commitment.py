@@ -9,6 +9,11 @@ Motivation moves each week a share ``MOTIVATION_RATE`` of the way towards a targ
 * rises with the progress a person sees on the tasks they work on;
 * rises with supportive, credible leadership received (West et al. 2014: "if leaders and managers
   create positive, supportive environments for staff...");
+* rises with the share of their QI work whose leaders act with their own manager: the manager
+  leads it, is tied to one of its leaders, or a collective culture makes them act together (West et
+  al.: "where relationships between leaders are well developed, trusts will benefit from direction,
+  alignment and commitment"; McKee et al.: staff "should not be expected to answer to competing,
+  conflicting, or duplicative requirements"; relational coordination, Gittell et al. 2008);
 * falls with the share of their QI work that is in conflict (mixed messages), with the national
   focus lost when responsibility is spread across many bodies ("reported loss of focus on quality and
   safety", McKee et al.), and with overload (reporting burden plus more demands than time).
@@ -25,19 +30,23 @@ from .constants import Constants
 
 
 def motivation_target(kc: Constants, support: float, focus: float, load: float, seen_progress: float,
-                      seen_conflict: float, supportive: float, share: float, demand: float) -> float:
+                      seen_conflict: float, supportive: float, seen_related: float, share: float,
+                      demand: float) -> float:
     """Target motivation of one person: support, national focus and load of their hospital, and what
     they saw in the tasks they worked on this week (share-weighted sums from the kernel)."""
     if share > 0.0:
         conflict_share = seen_conflict / share
         supportive_mean = supportive / share
+        related_share = seen_related / share
     else:
         conflict_share = 0.0
         supportive_mean = 0.0
+        related_share = 0.0
     progress = min(1.0, seen_progress * kc.PROGRESS_SIGNAL)
     overload = load + kc.EXCESS_DEMAND * max(0.0, demand - 1.0)
     return (kc.MOTIVATION_BASE + kc.MOTIVATION_SUPPORT * support + kc.MOTIVATION_PROGRESS * progress
-            + kc.MOTIVATION_SUPPORTIVE * supportive_mean - kc.MOTIVATION_CONFLICT * conflict_share
+            + kc.MOTIVATION_SUPPORTIVE * supportive_mean + kc.MOTIVATION_RELATED * related_share
+            - kc.MOTIVATION_CONFLICT * conflict_share
             - kc.MOTIVATION_FOCUS * (1.0 - focus) - kc.MOTIVATION_OVERLOAD * overload)
 
 
@@ -80,7 +89,8 @@ def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_
     for i in range(staff.motivation.shape[0]):
         h = staff.hospital[i]
         target = motivation_target(kc, support[h], focus[h], load[h], out.seen_progress[i],
-                                   out.seen_conflict[i], out.supportive[i], out.share[i],
+                                   out.seen_conflict[i], out.supportive[i], out.seen_related[i],
+                                   out.share[i],
                                    out.demand[i])
         staff.motivation[i] = updated_motivation(kc, staff.motivation[i], target)
         staff.aim[i] = drifted_aim(kc, staff.aim[i], out.pull_cos[i], out.pull_sin[i], anchor_cos[i],

@@ -374,6 +374,7 @@ def _hospitals_week(week, st, un, ho, ta, kn, kst, kun, kho, knet, kta, cfg, kc,
             kout.seen_progress[i] = 0.0
             kout.seen_conflict[i] = 0.0
             kout.supportive[i] = 0.0
+            kout.seen_related[i] = 0.0
             kout.pull_cos[i] = 0.0
             kout.pull_sin[i] = 0.0
             kout.effort_given[i] = 0.0
@@ -383,8 +384,8 @@ def _hospitals_week(week, st, un, ho, ta, kn, kst, kun, kho, knet, kta, cfg, kc,
                        unit_could, reach_influence, reach_credibility)
         _end_of_week(lo, hi, st.motivation, st.aim, st.hospital, ho.management_support,
                      ho.national_focus, ho.reporting_load, kout.seen_progress, kout.seen_conflict,
-                     kout.supportive, kout.share, kout.demand, kout.pull_cos, kout.pull_sin,
-                     anchor_cos, anchor_sin, kst.cos_aim, kst.sin_aim, kc)
+                     kout.supportive, kout.seen_related, kout.share, kout.demand, kout.pull_cos,
+                     kout.pull_sin, anchor_cos, anchor_sin, kst.cos_aim, kst.sin_aim, kc)
         ho.gain_fragile[h] *= 1.0 - kn.gain_decay_rate
         ho.gain_held[h] *= 1.0 - kc.HELD_DECAY
         motivation = 0.0

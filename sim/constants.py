@@ -342,6 +342,14 @@ CONSTANT_SPECS: tuple[ConstantSpec, ...] = (
        ASSUMED + "seeing progress sustains commitment"),
     _K("MOTIVATION_SUPPORTIVE", 0.2, 0.05, 0.35, "per unit of supportive leadership", "commitment",
        "[W] 'if leaders and managers create positive, supportive environments for staff ...'"),
+    _K("MOTIVATION_RELATED", 0.1, 0.05, 0.2, "per share of QI work under related leadership",
+       "commitment",
+       "[W, M] 'where relationships between leaders are well developed, trusts will benefit from "
+       "direction, alignment and commitment'; staff 'should not be expected to answer to competing, "
+       "conflicting, or duplicative requirements': commitment rises with the share of one's QI work "
+       "whose leaders act with one's own manager (relational coordination and staff's commitment, "
+       "Gittell et al. 2008). Set before it was run, not tuned (assumption: half the weight of "
+       "supportive leadership)"),
     _K("MOTIVATION_CONFLICT", 0.35, 0.15, 0.5, "per share of work in conflict", "commitment",
        "[M] 'mixed messages, and conflicting expectations and demands'"),
     _K("MOTIVATION_FOCUS", 0.1, 0.0, 0.2, "per unit of national steer lost", "commitment",

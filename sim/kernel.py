@@ -135,17 +135,25 @@ def _units_in_reach(st, ta, t, l, U):
 
 
 @inline
+def _acts_with_manager(un, net, ta, t, unit):
+    """Whether the manager of ``unit`` leads task t or is tied to one of its leaders (see
+    sim.reference.acts_with_manager)."""
+    manager = un.manager[unit]
+    for j in range(_L):
+        l = ta.leaders[t, j]
+        if l >= 0 and (manager == l or _tied(net, manager, l)):
+            return True
+    return False
+
+
+@inline
 def _related_units(st, un, net, ta, t, u0, U):
     """Units task t crosses whose manager leads it or is tied to a leader (see
     sim.reference.related_units)."""
     related = 0
     for k in range(ta.width[t]):
-        manager = un.manager[u0 + (ta.unit_lo[t] + k) % U]
-        for j in range(_L):
-            l = ta.leaders[t, j]
-            if l >= 0 and (manager == l or _tied(net, manager, l)):
-                related += 1
-                break
+        if _acts_with_manager(un, net, ta, t, u0 + (ta.unit_lo[t] + k) % U):
+            related += 1
     return related
 
 
@@ -500,6 +508,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
     seen_progress = out.seen_progress
     seen_conflict = out.seen_conflict
     supportive = out.supportive
+    seen_related = out.seen_related
     pull_cos = out.pull_cos
     pull_sin = out.pull_sin
     effort_given = out.effort_given
@@ -521,6 +530,8 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
                 l1 = leaders[t, 1]
                 l2 = leaders[t, 2]
                 last_dp = ta.last_dp[t]
+                # sim.reference.relatedness
+                related = 1.0 if _acts_with_manager(un, net, ta, t, unit) else ho.culture[h]
                 rec[h, _R_INTERACTIONS] += staff_end[unit] - staff_start[unit]
                 for i in range(staff_start[unit], staff_end[unit]):
                     leads = (i == l0) | (i == l1) | (i == l2)
@@ -534,6 +545,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
                     seen_progress[i] += share * last_dp
                     seen_conflict[i] += share * conflict
                     supportive[i] += share * c
+                    seen_related[i] += share * related
                     pull_cos[i] += e * dcos
                     pull_sin[i] += e * dsin
                     effort_given[i] += e

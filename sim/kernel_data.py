@@ -66,8 +66,8 @@ KConfig = namedtuple("KConfig", [
 #: This week's per-person quantities computed before the kernel (:func:`person_inputs`).
 KDerived = ("embeddedness", "credibility", "standing", "budget", "cos_aim", "sin_aim")
 KOut = namedtuple("KOut", [
-    "demand", "share", "seen_progress", "seen_conflict", "supportive", "pull_cos", "pull_sin",
-    "effort_given", "record",
+    "demand", "share", "seen_progress", "seen_conflict", "supportive", "seen_related", "pull_cos",
+    "pull_sin", "effort_given", "record",
 ])
 #: ``constants`` is the run's :class:`sim.constants.Constants` (behavioural constants are read at run
 #: time, never compiled into the kernel: editing the table or a scenario's [constants] takes effect

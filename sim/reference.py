@@ -178,16 +178,28 @@ def units_in_reach(k: KernelInputs, h: int, t: int, l: int) -> int:
     return covered
 
 
+def acts_with_manager(k: KernelInputs, t: int, unit: int) -> bool:
+    """Whether the manager of ``unit`` leads task t or is tied to one of its leaders."""
+    manager = k.units.manager[unit]
+    return any(manager == l or tied(k, manager, l) for l in leaders_of(k, t))
+
+
 def related_units(k: KernelInputs, h: int, t: int) -> int:
     """How many of the units task t crosses have a manager who leads it or is tied to one of its
     leaders: units whose work the leaders can coordinate through relationships (relational
     coordination, Gittell 2009; lateral relations between managers, Galbraith 1973)."""
-    related = 0
-    for unit in units_crossed(k, h, t):
-        manager = k.units.manager[unit]
-        if any(manager == l or tied(k, manager, l) for l in leaders_of(k, t)):
-            related += 1
-    return related
+    return sum(1 for unit in units_crossed(k, h, t) if acts_with_manager(k, t, unit))
+
+
+def relatedness(k: KernelInputs, h: int, t: int, unit: int) -> float:
+    """How far the staff of ``unit`` see task t's leaders act with their own manager: 1 if the
+    manager leads it or is tied to one of its leaders, otherwise the hospital's collective culture
+    (West et al. 2014: a collective leadership strategy "designs systems for ensuring leaders act
+    together"). Staff who answer to leaders who do not act with their manager face "competing,
+    conflicting, or duplicative requirements" (McKee et al. 2013)."""
+    if acts_with_manager(k, t, unit):
+        return 1.0
+    return k.hospitals.culture[h]
 
 
 def claim_propensity(k: KernelInputs, i: int, mix: float, support: float) -> float:
@@ -471,7 +483,9 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
     Person i gives ``budget_i * share_i,t * ((1 - AGREEMENT_EFFORT) + AGREEMENT_EFFORT *
     agreement)``, where the share is the task's influence on i against the pull of routine work and
     all other tasks (``influence / (ROUTINE_PULL + demand_i)``) and agreement is how far i's own aim
-    agrees with the task's direction.
+    agrees with the task's direction. What each contributor experiences (for their commitment,
+    :mod:`sim.commitment`) is weighted by the same share: the task's progress, its conflict, its
+    leaders' credibility reach and its leaders' :func:`relatedness` to the contributor's manager.
     """
     st, ta, out, kc = k.staff, k.tasks, k.out, k.constants
     if number_of_leaders(k, t) == 0:
@@ -481,6 +495,7 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
     total = 0.0
     for unit in units_crossed(k, h, t):
         unit_authority, unit_credibility = reach(k, h, t, unit)
+        related = relatedness(k, h, t, unit)
         out.record[h, REC["interactions"]] += len(staff_of(k, unit))
         for i in staff_of(k, unit):
             if i in leaders_of(k, t):
@@ -495,6 +510,7 @@ def effort_on(k: KernelInputs, h: int, t: int) -> float:
             out.seen_progress[i] += share * ta.last_dp[t]
             out.seen_conflict[i] += share * conflict
             out.supportive[i] += share * credibility_reach
+            out.seen_related[i] += share * related
             out.pull_cos[i] += effort * dir_cos
             out.pull_sin[i] += effort * dir_sin
             out.effort_given[i] += effort

@@ -48,8 +48,8 @@ def person_inputs(staff, load, span, table, kc, out) -> None:
 
 @jit
 def _end_of_week(lo, hi, motivation, aim, hospital, support, focus, load, seen_progress,
-                 seen_conflict, supportive, share, demand, pull_cos, pull_sin, anchor_cos, anchor_sin,
-                 cos_aim, sin_aim, kc):
+                 seen_conflict, supportive, seen_related, share, demand, pull_cos, pull_sin,
+                 anchor_cos, anchor_sin, cos_aim, sin_aim, kc):
     """Staff ``lo`` to ``hi - 1``."""
     two_pi = 2.0 * math.pi
     for i in range(lo, hi):
@@ -58,13 +58,16 @@ def _end_of_week(lo, hi, motivation, aim, hospital, support, focus, load, seen_p
         if share[i] > 0.0:
             conflict_share = seen_conflict[i] / share[i]
             supportive_mean = supportive[i] / share[i]
+            related_share = seen_related[i] / share[i]
         else:
             conflict_share = 0.0
             supportive_mean = 0.0
+            related_share = 0.0
         progress = min(1.0, seen_progress[i] * kc.PROGRESS_SIGNAL)
         overload = load[h] + kc.EXCESS_DEMAND * max(0.0, demand[i] - 1.0)
         target = (kc.MOTIVATION_BASE + kc.MOTIVATION_SUPPORT * support[h]
                   + kc.MOTIVATION_PROGRESS * progress + kc.MOTIVATION_SUPPORTIVE * supportive_mean
+                  + kc.MOTIVATION_RELATED * related_share
                   - kc.MOTIVATION_CONFLICT * conflict_share - kc.MOTIVATION_FOCUS * (1.0 - focus[h])
                   - kc.MOTIVATION_OVERLOAD * overload)
         m = motivation[i] + kc.MOTIVATION_RATE * (target - motivation[i])
@@ -87,5 +90,5 @@ def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_
     """numba twin of :func:`sim.commitment.end_of_week` (same arguments)."""
     _end_of_week(0, staff.motivation.shape[0], staff.motivation, staff.aim, staff.hospital,
                  hospitals.management_support, hospitals.national_focus, hospitals.reporting_load,
-                 out.seen_progress, out.seen_conflict, out.supportive, out.share, out.demand,
-                 out.pull_cos, out.pull_sin, anchor_cos, anchor_sin, cos_aim, sin_aim, kc)
+                 out.seen_progress, out.seen_conflict, out.supportive, out.seen_related, out.share,
+                 out.demand, out.pull_cos, out.pull_sin, anchor_cos, anchor_sin, cos_aim, sin_aim, kc)

@@ -602,7 +602,7 @@ def test_responsibility_spread_across_national_bodies_costs_focus():
     assert steer[0] == steer[1] == 1.0
     assert steer[6] == pytest.approx(1.0 / (1.0 + K.NATIONAL_DIFFUSION * 5))
     args = dict(support=0.5, load=0.1, seen_progress=0.0, seen_conflict=0.0, supportive=0.0,
-                share=0.0, demand=0.0)
+                seen_related=0.0, share=0.0, demand=0.0)
     lost = motivation_target(K, focus=1.0, **args) - motivation_target(K, focus=steer[6], **args)
     assert lost == pytest.approx(K.MOTIVATION_FOCUS * (1 - steer[6]))
 
@@ -629,3 +629,42 @@ def test_a_unit_forgets_what_its_leavers_knew():
     u0 = model.org.hospitals.unit_start[0]
     assert units.capability[u0] == pytest.approx(0.6 * (1 - leavers.size / members.size))
     assert np.all(units.capability[u0 + 1:] == 0.6)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("culture", [0.0, 0.4])
+def test_staff_see_related_leadership_where_the_leaders_act_with_their_manager(backend, culture):
+    """West et al. ("relationships between leaders"), McKee et al. (no "competing, conflicting, or
+    duplicative requirements"): a contributor's share of a task counts as related leadership in
+    full where their own manager leads it or is tied to a leader, otherwise only as far as the
+    collective culture makes leaders act together."""
+    from sim.reference import tied
+
+    seen = {}
+    for density in (0.0, 1.0):
+        model = quiet_model(backend, leader_tie_density=density, collective_culture=culture,
+                            coalition_rate=0.0, coordinators_per_hospital=0)
+        st, units = model.org.staff, model.org.units
+        leader = int(units.manager[0])
+        st.max_leads[np.arange(st.n) != leader] = 0
+        add_task(model, unit_lo=0, width=2, required=1e9, leaders=(leader,), consolidation=1.0)
+        model.step()
+        out = model.last_kernel.out
+        other = int(units.manager[1])
+        assert tied(model.last_kernel, leader, other) == (density == 1.0)
+        for unit, expected in ((0, 1.0), (1, 1.0 if density == 1.0 else culture)):
+            staff = staff_of_unit(model, model.org.hospitals.unit_start[0] + unit)
+            assert np.all(out.share[staff] > 0)
+            np.testing.assert_allclose(out.seen_related[staff], expected * out.share[staff])
+        seen[density] = out.seen_related.sum()
+    assert seen[1.0] > seen[0.0] if culture < 1.0 else seen[1.0] == seen[0.0]
+
+
+def test_related_leadership_raises_the_motivation_target():
+    from sim.commitment import motivation_target
+
+    args = dict(support=0.5, focus=1.0, load=0.1, seen_progress=0.0, seen_conflict=0.0,
+                supportive=0.0, share=0.5, demand=0.5)
+    gained = (motivation_target(K, seen_related=0.5, **args)
+              - motivation_target(K, seen_related=0.0, **args))
+    assert gained == pytest.approx(K.MOTIVATION_RELATED)

@@ -42,7 +42,8 @@ Every step is **one week**. Each week, for every active task:
    leaders disagree for several weeks **fails: conflict**; one still unfinished at its deadline is
    **abandoned**; a finished one adds its value to the hospital's **improvement**.
 5. Staff's motivation follows what they experience (support, progress they see, supportive
-   leaders, conflict, overload); some leave each year, and newcomers start with fewer ties.
+   leaders, leaders who act with their own manager, conflict, overload); some leave each year,
+   and newcomers start with fewer ties.
 
 The full rules, with their sources, are in `docs/ODD.md`.
 """
