@@ -149,10 +149,11 @@ def test_help_has_examples(capsys, command):
 
 
 def test_run_prints_the_summary_table(tmp_path, capsys):
-    # long enough, and busy enough, for every outcome to be defined in both replications (three
-    # hospitals: the collaborative's adoption time needs a peer to follow a completion)
+    # long enough, and busy enough, for every outcome to be defined in both replications (four
+    # hospitals: the collaborative's adoption time needs a peer to follow a completion, which three
+    # hospitals did not give in one replication once related leadership raised commitment)
     scenario = tmp_path / "busy.toml"
-    scenario.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\nn_hospitals = 3\n'
+    scenario.write_text(f'extends = "{SCENARIOS / "baseline.toml"}"\nn_hospitals = 4\n'
                         "staff_per_hospital = 100\nunit_size = 20\nticks = 208\nreplications = 2\n"
                         "local_task_rate = 25.0\ninitiative_rate = 3.0\nmanagement_support = 0.9\n",
                         encoding="utf-8")
