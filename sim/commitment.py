@@ -90,8 +90,7 @@ def end_of_week(staff, hospitals, out, kc, anchor_cos, anchor_sin, cos_aim, sin_
         h = staff.hospital[i]
         target = motivation_target(kc, support[h], focus[h], load[h], out.seen_progress[i],
                                    out.seen_conflict[i], out.supportive[i], out.seen_related[i],
-                                   out.share[i],
-                                   out.demand[i])
+                                   out.share[i], out.demand[i])
         staff.motivation[i] = updated_motivation(kc, staff.motivation[i], target)
         staff.aim[i] = drifted_aim(kc, staff.aim[i], out.pull_cos[i], out.pull_sin[i], anchor_cos[i],
                                    anchor_sin[i], cos_aim[i], sin_aim[i])
