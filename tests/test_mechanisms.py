@@ -657,7 +657,7 @@ def test_staff_see_related_leadership_where_the_leaders_act_with_their_manager(b
             assert np.all(out.share[staff] > 0)
             np.testing.assert_allclose(out.seen_related[staff], expected * out.share[staff])
         seen[density] = out.seen_related.sum()
-    assert seen[1.0] > seen[0.0] if culture < 1.0 else seen[1.0] == seen[0.0]
+    assert seen[1.0] > seen[0.0]      # ties make more of the work related (culture < 1 here)
 
 
 def test_related_leadership_raises_the_motivation_target():
