@@ -252,6 +252,7 @@ def _wait(condition, seconds=60.0):
 
 def test_play_updates_every_view_each_week_and_reset_redraws(scenarios):
     import re
+    import time
 
     import ipyvuetify as v
     import solara
@@ -266,17 +267,104 @@ def test_play_updates_every_view_each_week_and_reset_redraws(scenarios):
     def week() -> int:
         return int(re.search(r"Week (\d+) of", _run_line(rc)).group(1))
 
+    def shows(n: int) -> bool:   # every view drawn in the week the run line says
+        return week() == n and _views(rc) == {name: n for name in VIEWS}
+
+    # A render asked for while another thread renders (the play loop's task reports its state)
+    # is done by that thread, after the click returns: so the test waits for what the page shows.
     _button(rc, "Play").click()
     _wait(lambda: week() >= 6)
     _button(rc, "Pause").click()
-    _wait(lambda: any("Play" in b.children for b in rc.find(v.Btn).widgets))
+    _wait(lambda: any("Play" in b.children for b in rc.find(v.Btn).widgets) and shows(week()))
     shown = week()
-    assert _views(rc) == {name: shown for name in VIEWS}   # drawn in the week the run line says
+    time.sleep(0.3)   # six weeks' turns at this speed: paused means no further week
+    assert shows(shown)
     _button(rc, "Reset").click()
-    assert week() == 0 and _views(rc) == {name: 0 for name in VIEWS}
+    _wait(lambda: shows(0))
     _button(rc, "Play").click()   # plays to the horizon and stops there
     _wait(lambda: week() == 60 and any("Play" in b.children for b in rc.find(v.Btn).widgets))
     assert _views(rc) == {name: 60 for name in VIEWS} and "finished" in _run_line(rc)
+    rc.close()
+
+
+def test_reset_while_a_week_is_stepped_never_draws_the_old_run(scenarios, monkeypatch):
+    """Reset pressed while the play loop is in the middle of a week: the page ends on the new
+    run's week 0, and the old run's week is never drawn over it."""
+    import re
+    import threading
+    import time
+
+    import ipyvuetify as v
+    import solara
+
+    from sim.app.page import Page
+
+    (scenarios / "baseline.toml").write_text('name = "baseline"\nticks = 60\n')
+    in_week, go_on = threading.Event(), threading.Event()
+    held = []   # the model whose week is held (one week, once)
+    original = TeachingModel.step
+
+    def held_step(self):
+        original(self)
+        if self.week == 4 and not held:
+            held.append(self)
+            in_week.set()
+            go_on.wait(30)
+
+    monkeypatch.setattr(TeachingModel, "step", held_step)
+    _, rc = solara.render(Page(), handle_error=False)
+    speed = next(s for s in rc.find(v.Select).widgets if s.label == "Play speed")
+    speed.v_model = "20 weeks/s"
+
+    def week() -> int:
+        return int(re.search(r"Week (\d+) of", _run_line(rc)).group(1))
+
+    _button(rc, "Play").click()
+    assert in_week.wait(30)   # the loop is inside week 4, not yet drawn
+    reset = threading.Thread(target=_button(rc, "Reset").click)
+    reset.start()
+    time.sleep(0.2)
+    go_on.set()
+    reset.join(30)
+    assert not reset.is_alive()
+    _wait(lambda: week() == 0 and _views(rc) == {name: 0 for name in VIEWS})
+    time.sleep(0.3)   # the old loop has ended: nothing of the old run comes after Reset
+    assert week() == 0 and _views(rc) == {name: 0 for name in VIEWS}
+    assert held[0].week == 4   # the held week was stepped and drawn, and its run stopped there
+    rc.close()
+
+
+def test_pause_then_play_at_once_leaves_one_loop_stepping(scenarios, monkeypatch):
+    """Play pressed again before the paused loop woke from its wait: only the new loop steps the
+    model (two loops would play it at twice the chosen speed)."""
+    import threading
+
+    import ipyvuetify as v
+    import solara
+
+    from sim.app.page import Page
+
+    (scenarios / "baseline.toml").write_text('name = "baseline"\nticks = 60\n')
+    steppers = []   # the thread of every week stepped
+    original = TeachingModel.step
+
+    def recorded_step(self):
+        steppers.append(threading.current_thread())
+        original(self)
+
+    monkeypatch.setattr(TeachingModel, "step", recorded_step)
+    _, rc = solara.render(Page(), handle_error=False)
+    speed = next(s for s in rc.find(v.Select).widgets if s.label == "Play speed")
+    speed.v_model = "2 weeks/s"   # the loop waits half a second between weeks
+    _button(rc, "Play").click()
+    _wait(lambda: len(steppers) >= 1)
+    _button(rc, "Pause").click()
+    _wait(lambda: any("Play" in b.children for b in rc.find(v.Btn).widgets))
+    before = len(steppers)
+    _button(rc, "Play").click()
+    _wait(lambda: len(steppers) >= before + 3)
+    _button(rc, "Pause").click()
+    assert len(set(steppers[before:])) == 1
     rc.close()
 
 

@@ -280,6 +280,18 @@ def Page():
     Classroom(names, broken)
 
 
+class PlayTurn:
+    """Which play loop may step the model: the one started since the last stop. A loop that
+    outlives its turn (Pause then Play before it woke) stops instead of stepping along with the
+    new one, and a button that stops the loop does not wait behind more than one week."""
+
+    def __init__(self) -> None:
+        self.current = 0
+
+    def end(self) -> None:
+        self.current += 1
+
+
 @solara.component
 def Classroom(names: list[str], broken: dict[str, str]):
     """The app for one student: the running model, the sliders' settings and the views.
@@ -294,6 +306,11 @@ def Classroom(names: list[str], broken: dict[str, str]):
 
     model = solara.use_reactive(solara.use_memo(first_model, []))
     registry = solara.use_memo(dict, [])   # the live parts' widgets, by part
+    # Held by the play loop while it steps and draws a week, and by a button that stops the loop:
+    # a week is never drawn after Pause or Reset (over the new run's week 0), and the page never
+    # draws a model that is in the middle of a step.
+    frame = solara.use_memo(threading.Lock, [])
+    turn = solara.use_memo(PlayTurn, [])
     pending = solara.use_reactive(dict(model.value.settings))
     scenario = solara.use_reactive(initial)
     tick = solara.use_reactive(0)
@@ -304,8 +321,15 @@ def Classroom(names: list[str], broken: dict[str, str]):
     watch = solara.use_reactive("")
     error = solara.use_reactive("")
 
+    def stop_playing() -> None:
+        """Stop the play loop. It waits for the week being stepped to be drawn, so the page shows
+        the week the model is in, and nothing the loop stepped is drawn after this returns."""
+        turn.end()   # the loop stops before its next week, and does not take ``frame`` again
+        with frame:
+            playing.set(False)
+
     def build(name: str, settings: dict) -> None:
-        playing.set(False)
+        stop_playing()
         knobs = {k: v for k, v in settings.items() if k in KNOBS}
         model.set(TeachingModel(name, settings["n_hospitals"], settings["seed"], **knobs))
         tick.set(tick.value + 1)
@@ -316,7 +340,8 @@ def Classroom(names: list[str], broken: dict[str, str]):
 
     def step():
         try:
-            model.value.step()
+            with frame:
+                model.value.step()
         except Exception as err:   # shown on the page; the run stays as it was
             traceback.print_exc()
             error.set(f"error in step: {err}")
@@ -342,18 +367,27 @@ def Classroom(names: list[str], broken: dict[str, str]):
         value = int(round(value)) if float(knob.step).is_integer() else round(float(value), 6)
         pending.set({**pending.value, name: value})
 
+    # The play loop's own turn and model are those of the render that started it (its thread may
+    # start late: after a Pause and a new Play, the Pause's loop must not play).
+    started, mine, running = playing.value, turn.current, model.value
+
     def play_loop():
-        """While playing: step, redraw the live parts (directly, or by a render of the page when
-        they are not all on it), wait for the next week's turn at the chosen speed. At the end,
-        one render of the page brings everything else up to date."""
-        if not playing.value:
+        """While playing: step and redraw the live parts (directly, or by a render of the page
+        when they are not all on it) under ``frame``, then wait for the next week's turn at the
+        chosen speed. At the horizon, one render of the page brings everything else up to date."""
+        if not started:
             return
-        running = model.value
         next_at = time.perf_counter()
         try:
-            while playing.value and model.value is running and running.running:
-                running.step()
-                if not push_live(registry, running):
+            while True:
+                with frame:
+                    if turn.current != mine or not playing.value or model.value is not running:
+                        return   # stopped by a button, which has redrawn the page itself
+                    if not running.running:
+                        break    # reached the horizon
+                    running.step()
+                    drawn = push_live(registry, running)
+                if not drawn:
                     tick.set(tick.value + 1)
                 next_at += 1.0 / SPEEDS[speed.value]
                 wait = next_at - time.perf_counter()
@@ -364,9 +398,8 @@ def Classroom(names: list[str], broken: dict[str, str]):
         except Exception as err:
             traceback.print_exc()
             error.set(f"error in step: {err}")
-        if model.value is running:
-            playing.set(False)
-            tick.set(tick.value + 1)
+        playing.set(False)
+        tick.set(tick.value + 1)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -395,8 +428,8 @@ def Classroom(names: list[str], broken: dict[str, str]):
                         KnobSlider(name, knob, pending.value[name], current.settings[name],
                                    set_pending)
             with solara.Div(classes=["leadsim-main"]):
-                LiveArea(current, tick, playing, speed, large, tab, len(moved), reset, step,
-                         scenario.value, registry)
+                LiveArea(current, tick, playing, stop_playing, speed, large, tab, len(moved), reset,
+                         step, scenario.value, registry)
 
 
 @solara.component
@@ -409,8 +442,8 @@ def ViewControls(speed, large):
 
 
 @solara.component
-def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, scenario_name: str,
-             registry: dict):
+def LiveArea(model, tick, playing, pause, speed, large, tab, moved: int, reset, step,
+             scenario_name: str, registry: dict):
     """Everything that changes with the week, in one component: the bar with the run controls
     and the running model's settings, the views and the export."""
     week = tick.value   # a new value every step and every reset
@@ -422,7 +455,7 @@ def LiveArea(model, tick, playing, speed, large, tab, moved: int, reset, step, s
                           color="warning" if moved else "primary")
             if playing.value:
                 solara.Button("Pause", icon_name="mdi-pause", color="primary",
-                              on_click=lambda: playing.set(False))
+                              on_click=pause)
             else:
                 solara.Button("Play", icon_name="mdi-play", color="primary",
                               on_click=lambda: playing.set(True), disabled=not model.running)
