@@ -147,7 +147,7 @@ def _acts_with_manager(un, net, ta, t, unit):
 
 
 @inline
-def _related_units(st, un, net, ta, t, u0, U):
+def _related_units(un, net, ta, t, u0, U):
     """Units task t crosses whose manager leads it or is tied to a leader (see
     sim.reference.related_units)."""
     related = 0
@@ -586,7 +586,7 @@ def _hospital_week(h, tick, st, un, ho, net, ta, cfg, kc, u, out, unit_claim, un
             # coordination across units: by the line (a leader with clout over the units crossed)
             # or by a brokering coordinator, whichever cuts the overhead more
             cut = kc.LINE_OVERHEAD_CUT * min(1.0, clout / kc.AUTHORITY_UNIT_MANAGER)
-            lateral = kc.LATERAL_OVERHEAD_CUT * _related_units(st, un, net, ta, t, u0, U) / ta.width[t]
+            lateral = kc.LATERAL_OVERHEAD_CUT * _related_units(un, net, ta, t, u0, U) / ta.width[t]
             if lateral > cut:
                 cut = lateral
             if brokered and kc.BROKER_OVERHEAD_CUT > cut:
