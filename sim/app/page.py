@@ -398,8 +398,10 @@ def Classroom(names: list[str], broken: dict[str, str]):
         except Exception as err:
             traceback.print_exc()
             error.set(f"error in step: {err}")
-        playing.set(False)
-        tick.set(tick.value + 1)
+        with frame:
+            if turn.current == mine:   # not stopped meanwhile (a Reset, then Play on a new run)
+                playing.set(False)
+                tick.set(tick.value + 1)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
