@@ -381,7 +381,7 @@ def Classroom(names: list[str], broken: dict[str, str]):
         try:
             while True:
                 with frame:
-                    if turn.current != mine or not playing.value or model.value is not running:
+                    if turn.current != mine:   # every Pause, Reset, scenario or preset ends it
                         return   # stopped by a button, which has redrawn the page itself
                     if not running.running:
                         break    # reached the horizon
